@@ -1,0 +1,244 @@
+// Package store wraps an embedded badger database as named buckets of
+// key/value pairs with transactions and per-entry TTLs. It owns durability
+// settings (sync writes) and the small-memory tuning; it knows nothing of
+// what the values mean.
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Sentinel errors.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrExists   = errors.New("store: already exists")
+)
+
+// Options tune Open.
+type Options struct {
+	// InMemory keeps everything in memory (tests and throwaway demos only).
+	InMemory bool
+	// NoSync turns off fsync on commit. Off by default: nothing acknowledged
+	// may be lost on kill -9.
+	NoSync bool
+	Logger *slog.Logger
+}
+
+// DB is an open store.
+type DB struct {
+	bdb *badger.DB
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(dir string, o Options) (*DB, error) {
+	opts := badger.DefaultOptions(dir).
+		WithSyncWrites(!o.NoSync).
+		WithInMemory(o.InMemory).
+		// Small-footprint tuning: the service keeps kilobytes of records, not
+		// gigabytes; badger's defaults reserve ~1 GiB of memtables and caches.
+		WithMemTableSize(8 << 20).
+		WithNumMemtables(2).
+		WithNumLevelZeroTables(2).
+		WithNumLevelZeroTablesStall(4).
+		WithValueLogFileSize(32 << 20).
+		WithBlockCacheSize(8 << 20).
+		WithIndexCacheSize(4 << 20).
+		WithNumCompactors(2).
+		WithLogger(nil)
+	if o.InMemory {
+		opts.Dir, opts.ValueDir = "", ""
+	}
+	if o.Logger != nil {
+		opts = opts.WithLogger(badgerLogger{o.Logger})
+	}
+	bdb, err := badger.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	return &DB{bdb: bdb}, nil
+}
+
+// Close flushes and closes the store.
+func (d *DB) Close() error { return d.bdb.Close() }
+
+// Ping checks the store is usable (for readiness probes).
+func (d *DB) Ping() error {
+	if d.bdb.IsClosed() {
+		return errors.New("store: closed")
+	}
+	return d.bdb.View(func(*badger.Txn) error { return nil })
+}
+
+// Bucket returns the bucket called name. Names must not contain '/'.
+func (d *DB) Bucket(name string) Bucket { return Bucket{db: d, prefix: []byte(name + "/")} }
+
+// Bucket is a namespace of keys.
+type Bucket struct {
+	db     *DB
+	prefix []byte
+}
+
+func (b Bucket) key(k string) []byte {
+	out := make([]byte, 0, len(b.prefix)+len(k))
+	return append(append(out, b.prefix...), k...)
+}
+
+// Get returns the value of key or ErrNotFound.
+func (b Bucket) Get(key string) ([]byte, error) {
+	var out []byte
+	err := b.db.bdb.View(func(txn *badger.Txn) error {
+		var err error
+		out, err = Tx{txn: txn}.get(b, key)
+		return err
+	})
+	return out, err
+}
+
+// GetJSON decodes the value of key into v.
+func (b Bucket) GetJSON(key string, v any) error {
+	raw, err := b.Get(key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("store: decode %s%s: %w", b.prefix, key, err)
+	}
+	return nil
+}
+
+// Put sets key to val.
+func (b Bucket) Put(key string, val []byte) error {
+	return b.db.Update(func(tx Tx) error { return tx.Put(b, key, val, 0) })
+}
+
+// PutJSON encodes v as JSON under key.
+func (b Bucket) PutJSON(key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: encode %s%s: %w", b.prefix, key, err)
+	}
+	return b.Put(key, raw)
+}
+
+// Create sets key to val only if it is absent, else ErrExists. A ttl of 0
+// keeps the entry forever.
+func (b Bucket) Create(key string, val []byte, ttl time.Duration) error {
+	return b.db.Update(func(tx Tx) error {
+		if _, err := tx.get(b, key); err == nil {
+			return ErrExists
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return tx.Put(b, key, val, ttl)
+	})
+}
+
+// Take returns the value of key and deletes it in one transaction; of
+// concurrent callers exactly one succeeds, the others get ErrNotFound.
+func (b Bucket) Take(key string) ([]byte, error) {
+	var out []byte
+	err := b.db.Update(func(tx Tx) error {
+		v, err := tx.get(b, key)
+		if err != nil {
+			return err
+		}
+		out = v
+		return tx.Delete(b, key)
+	})
+	return out, err
+}
+
+// Delete removes key; deleting an absent key is not an error.
+func (b Bucket) Delete(key string) error {
+	return b.db.Update(func(tx Tx) error { return tx.Delete(b, key) })
+}
+
+// Each calls fn for every key (without the bucket prefix) in key order, at
+// most limit entries when limit > 0. Returning an error stops the walk.
+func (b Bucket) Each(limit int, fn func(key string, val []byte) error) error {
+	return b.db.bdb.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: b.prefix})
+		defer it.Close()
+		n := 0
+		for it.Rewind(); it.Valid(); it.Next() {
+			item := it.Item()
+			val, err := item.ValueCopy(nil)
+			if err != nil {
+				return fmt.Errorf("store: read %s: %w", item.Key(), err)
+			}
+			if err := fn(string(item.Key()[len(b.prefix):]), val); err != nil {
+				return err
+			}
+			if n++; limit > 0 && n >= limit {
+				return nil
+			}
+		}
+		return nil
+	})
+}
+
+// Tx is a read-write transaction across buckets.
+type Tx struct{ txn *badger.Txn }
+
+// Update runs fn in a transaction, retrying on conflicts with concurrent
+// transactions; fn must be safe to re-run.
+func (d *DB) Update(fn func(tx Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := d.bdb.Update(func(txn *badger.Txn) error { return fn(Tx{txn: txn}) })
+		if errors.Is(err, badger.ErrConflict) && attempt < 50 {
+			continue
+		}
+		return err
+	}
+}
+
+// Get reads key from bucket b inside the transaction.
+func (t Tx) Get(b Bucket, key string) ([]byte, error) { return t.get(b, key) }
+
+func (t Tx) get(b Bucket, key string) ([]byte, error) {
+	item, err := t.txn.Get(b.key(key))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: get %s%s: %w", b.prefix, key, err)
+	}
+	return item.ValueCopy(nil)
+}
+
+// Put writes key in bucket b; ttl 0 means no expiry.
+func (t Tx) Put(b Bucket, key string, val []byte, ttl time.Duration) error {
+	e := badger.NewEntry(b.key(key), val)
+	if ttl > 0 {
+		e = e.WithTTL(ttl)
+	}
+	if err := t.txn.SetEntry(e); err != nil {
+		return fmt.Errorf("store: put %s%s: %w", b.prefix, key, err)
+	}
+	return nil
+}
+
+// Delete removes key from bucket b.
+func (t Tx) Delete(b Bucket, key string) error {
+	if err := t.txn.Delete(b.key(key)); err != nil {
+		return fmt.Errorf("store: delete %s%s: %w", b.prefix, key, err)
+	}
+	return nil
+}
+
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.l.Error(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.l.Warn(fmt.Sprintf(f, a...), "component", "badger")
+}
+func (b badgerLogger) Infof(string, ...any)  {}
+func (b badgerLogger) Debugf(string, ...any) {}
