@@ -112,12 +112,19 @@ func Encode(pub crypto.PublicKey) (string, error) {
 func ToCodec(pub crypto.PublicKey) (multicodec.Code, []byte, error) {
 	switch k := pub.(type) {
 	case ed25519.PublicKey:
+		// A short or long slice would encode to a key no one can decode.
+		if len(k) != ed25519.PublicKeySize {
+			return 0, nil, fmt.Errorf("%w: Ed25519 key is %d bytes, want 32", ErrMalformed, len(k))
+		}
 		return CodeEd25519, []byte(k), nil
 	case *ecdh.PublicKey:
 		if k.Curve() == ecdh.X25519() {
 			return CodeX25519, k.Bytes(), nil
 		}
 	case *ecdsa.PublicKey:
+		if k.Curve == nil || k.X == nil || k.Y == nil || !k.Curve.IsOnCurve(k.X, k.Y) { //nolint:staticcheck // big.Int coordinates are what ecdsa.PublicKey has
+			return 0, nil, fmt.Errorf("%w: EC point not on its curve", ErrMalformed)
+		}
 		switch {
 		case k.Curve == elliptic.P256():
 			return CodeP256, elliptic.MarshalCompressed(k.Curve, k.X, k.Y), nil
