@@ -62,3 +62,29 @@ func TestCheckSafe(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckSafe: any JSON object either passes CheckSafe and then
+// canonicalizes without error, or is rejected with a typed *Error.
+func FuzzCheckSafe(f *testing.F) {
+	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":"VerifiableCredential","issuer":"https://a.example"}`))
+	f.Add([]byte(`{"@context":"https://www.w3.org/ns/credentials/v2","id":"x","name":null}`))
+	f.Add([]byte(`{"@context":[{"@vocab":"https://v.example/"}],"a":{"@id":"b"},"@type":"T"}`))
+	p := jsonld.New()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var doc map[string]any
+		if json.Unmarshal(data, &doc) != nil {
+			return
+		}
+		exp, err := p.Expand(doc)
+		if err != nil {
+			var je *jsonld.Error
+			if !errors.As(err, &je) {
+				t.Fatalf("untyped error: %v", err)
+			}
+			return
+		}
+		if _, err := p.CanonicalizeExpanded(exp); err != nil {
+			t.Fatalf("checked document failed to canonicalize: %v", err)
+		}
+	})
+}
