@@ -71,7 +71,13 @@ func FromCodec(code multicodec.Code, key []byte) (crypto.PublicKey, error) {
 	case CodeP384:
 		return nistPoint(elliptic.P384(), key)
 	case CodeSecp256k1:
-		return Secp256k1FromBytes(key)
+		// Not "return Secp256k1FromBytes(key)": on error that would hand back
+		// a non-nil interface holding a nil *ecdsa.PublicKey.
+		k, err := Secp256k1FromBytes(key)
+		if err != nil {
+			return nil, err
+		}
+		return k, nil
 	}
 	return nil, fmt.Errorf("%w: multicodec 0x%x", ErrUnsupported, uint64(code))
 }
