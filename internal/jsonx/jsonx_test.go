@@ -1,0 +1,58 @@
+package jsonx
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+)
+
+func TestCheckStrict(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"ok/object", `{"a":1,"b":[true,false,null,"x\"y"],"c":{"a":-1.5e+3}}`, nil},
+		{"ok/same name at different levels", `{"a":{"a":1},"b":{"a":2}}`, nil},
+		{"ok/many members", `{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1,"g":1,"h":1,"i":1,"j":1,"k":1,"l":1,"m":1,"n":1,"o":1,"p":1,"q":1,"r":1}`, nil},
+		{"fail/duplicate", `{"a":1,"a":2}`, ErrDuplicateKey},
+		{"fail/duplicate nested", `{"x":{"iss":"a","iss":"b"}}`, ErrDuplicateKey},
+		{"fail/duplicate via escape", `{"alg":"EdDSA","\u0061lg":"none"}`, ErrDuplicateKey},
+		{"fail/duplicate after 16 members", `{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1,"g":1,"h":1,"i":1,"j":1,"k":1,"l":1,"m":1,"n":1,"o":1,"p":1,"q":1,"a":1}`, ErrDuplicateKey},
+		{"fail/trailing", `{"a":1} {}`, ErrSyntax},
+		{"fail/unterminated", `{"a":1`, ErrSyntax},
+		{"fail/leading zero", `{"a":01}`, ErrSyntax},
+		{"fail/bare word", `{"a":nope}`, ErrSyntax},
+		{"fail/empty", ``, ErrSyntax},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckStrict([]byte(tc.in))
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Fatalf("CheckStrict(%s) = %v, want %v", tc.in, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestDepthLimit(t *testing.T) {
+	deep := ""
+	for i := 0; i <= MaxDepth+1; i++ {
+		deep += "["
+	}
+	if err := CheckStrict([]byte(deep)); !errors.Is(err, ErrSyntax) {
+		t.Fatalf("deep nesting: got %v", err)
+	}
+}
+
+func FuzzCheckStrict(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `[1,2,{"b":"c"}]`, `{"a":1,"a":2}`, `"\u0000"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		err := CheckStrict(data)
+		// Whatever we accept, encoding/json must accept too.
+		if err == nil && !json.Valid(data) {
+			t.Fatalf("accepted invalid JSON %q", data)
+		}
+	})
+}

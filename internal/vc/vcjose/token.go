@@ -1,0 +1,153 @@
+package vcjose
+
+import (
+	"bytes"
+	"crypto"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jws"
+
+	"github.com/credentialflow/cflow/internal/jsonx"
+	"github.com/credentialflow/cflow/internal/vc"
+)
+
+// MaxTokenBytes bounds a compact JWS we parse.
+const MaxTokenBytes = 512 << 10
+
+// Header is the protected header members we act on.
+type Header struct {
+	Alg  string   `json:"alg"`
+	Kid  string   `json:"kid"`
+	Typ  string   `json:"typ"`
+	Cty  string   `json:"cty"`
+	Crit []string `json:"crit"`
+	B64  *bool    `json:"b64"`
+}
+
+// Token is a compact JWS whose envelope passed the strict checks but whose
+// signature is not yet verified.
+type Token struct {
+	Raw     string
+	Header  Header
+	Payload []byte
+	Claims  map[string]any // the payload as JSON; numbers are json.Number
+}
+
+// Parse applies the envelope rules: three segments of unpadded base64url
+// (RFC 7515 §3.1, §2 "Base64url Encoding" forbids padding), a header and a
+// payload that are strict JSON objects with no duplicate members (RFC 7515
+// §5.2 step 4), an alg on the allow-list, and no crit extension (RFC 7515
+// §4.1.11: we understand none, so a crit header must be refused).
+func Parse(token string) (*Token, error) {
+	if len(token) > MaxTokenBytes {
+		return nil, vc.Errorf(vc.CodeTooLarge, "token is over %d bytes", MaxTokenBytes)
+	}
+	token = strings.TrimSpace(token)
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, vc.Errorf(vc.CodeMalformed, "a compact JWS has 3 segments, this has %d", len(parts))
+	}
+	for i, p := range parts {
+		// An empty signature is well-formed for alg "none" (RFC 7515 §A.5);
+		// the alg check below refuses it with the code that says why.
+		if !isBase64URL(p) && !(i == 2 && p == "") {
+			return nil, vc.Errorf(vc.CodeEncoding, "segment %d is not unpadded base64url (RFC 7515 §2)", i+1)
+		}
+	}
+	hdrRaw, err := base64.RawURLEncoding.Strict().DecodeString(parts[0])
+	if err != nil {
+		return nil, vc.Wrap(vc.CodeEncoding, err, "header")
+	}
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(parts[1])
+	if err != nil {
+		return nil, vc.Wrap(vc.CodeEncoding, err, "payload")
+	}
+	t := &Token{Raw: token, Payload: payload}
+	if err := decodeObject(hdrRaw, &t.Header, "header"); err != nil {
+		return nil, err
+	}
+	if t.Header.Alg == "" || strings.EqualFold(t.Header.Alg, "none") || !Allowed(t.Header.Alg) {
+		return nil, vc.Errorf(vc.CodeAlgNotAllowed, "alg %q is not allowed (EdDSA, ES256, ES256K only)", t.Header.Alg)
+	}
+	if len(t.Header.Crit) > 0 || t.Header.B64 != nil {
+		return nil, vc.Errorf(vc.CodeMalformed, "crit/b64 header extensions are not supported (RFC 7515 §4.1.11)")
+	}
+	if err := decodeObject(payload, &t.Claims, "payload"); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func decodeObject(raw []byte, v any, what string) error {
+	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
+		return vc.Errorf(vc.CodeMalformed, "%s is not a JSON object", what)
+	}
+	if err := jsonx.Unmarshal(raw, v); err != nil {
+		code := vc.CodeMalformed
+		if strings.Contains(err.Error(), jsonx.ErrDuplicateKey.Error()) {
+			code = vc.CodeDuplicateKey
+		}
+		return vc.Wrap(code, err, "%s", what)
+	}
+	return nil
+}
+
+func isBase64URL(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Verify checks the signature with pub after checking that the alg fits the key.
+func (t *Token) Verify(pub crypto.PublicKey) error {
+	if err := CheckAlgKey(t.Header.Alg, pub); err != nil {
+		return err
+	}
+	if _, err := jws.Verify([]byte(t.Raw), jws.WithKey(jwa.SignatureAlgorithm(t.Header.Alg), pub)); err != nil {
+		return vc.Wrap(vc.CodeSignatureInvalid, nil, "the signature does not verify with %s", t.Header.Kid)
+	}
+	return nil
+}
+
+// Sign produces a compact JWS over payload with the given protected header
+// members (typ, cty; kid may be empty).
+func Sign(payload []byte, signer crypto.Signer, kid, typ, cty string) (string, error) {
+	alg, err := AlgFor(signer.Public())
+	if err != nil {
+		return "", err
+	}
+	h := jws.NewHeaders()
+	for k, v := range map[string]string{jws.KeyIDKey: kid, jws.TypeKey: typ, jws.ContentTypeKey: cty} {
+		if v == "" {
+			continue
+		}
+		if err := h.Set(k, v); err != nil {
+			return "", fmt.Errorf("vcjose: header %s: %w", k, err)
+		}
+	}
+	out, err := jws.Sign(payload, jws.WithKey(alg, signer, jws.WithProtectedHeaders(h)))
+	if err != nil {
+		return "", fmt.Errorf("vcjose: sign: %w", err)
+	}
+	return string(out), nil
+}
+
+// SignClaims marshals claims and signs them.
+func SignClaims(claims map[string]any, signer crypto.Signer, kid, typ, cty string) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("vcjose: claims: %w", err)
+	}
+	return Sign(payload, signer, kid, typ, cty)
+}
