@@ -87,32 +87,44 @@ func (l *List) Bytes() []byte { return append([]byte(nil), l.bits...) }
 
 // Get reports whether entry i is set.
 func (l *List) Get(i int) (bool, error) {
-	if uint(i) >= uint(len(l.bits))*8 {
-		return false, indexError("get", i, l.Len())
+	// A negative i becomes a huge uint, so one comparison covers both ends
+	// and also proves the slice access in bounds.
+	b := uint(i) >> 3
+	if b >= uint(len(l.bits)) {
+		return false, &indexError{"get", i, len(l.bits) * 8}
 	}
-	return l.bits[i>>3]&(0x80>>(i&7)) != 0, nil
+	return l.bits[b]&(0x80>>(uint(i)&7)) != 0, nil
 }
 
 // Set sets entry i to v.
 func (l *List) Set(i int, v bool) error {
-	if uint(i) >= uint(len(l.bits))*8 {
-		return indexError("set", i, l.Len())
+	b := uint(i) >> 3
+	if b >= uint(len(l.bits)) {
+		return &indexError{"set", i, len(l.bits) * 8}
 	}
-	mask := byte(0x80) >> (i & 7)
+	mask := byte(0x80) >> (uint(i) & 7)
 	if v {
-		l.bits[i>>3] |= mask
+		l.bits[b] |= mask
 	} else {
-		l.bits[i>>3] &^= mask
+		l.bits[b] &^= mask
 	}
 	return nil
 }
 
-// indexError is kept out of Get and Set so that they stay inlinable.
-//
-//go:noinline
-func indexError(op string, i, n int) error {
-	return fmt.Errorf("status: %s index %d of %d: %w", op, i, n, ErrIndexOutOfRange)
+// indexError carries the context of an ErrIndexOutOfRange. It is a struct
+// literal rather than an fmt.Errorf call so that Get and Set stay within the
+// inliner's budget.
+type indexError struct {
+	op     string
+	index  int
+	length int
 }
+
+func (e *indexError) Error() string {
+	return fmt.Sprintf("status: %s index %d of %d: %v", e.op, e.index, e.length, ErrIndexOutOfRange)
+}
+
+func (e *indexError) Unwrap() error { return ErrIndexOutOfRange }
 
 func checkBytes(n, maxBytes int) error {
 	if n < MinEntries/8 {
