@@ -18,11 +18,11 @@ const MaxCredentials = 32
 // JSON object with an embedded proof, then every credential in it.
 func (v *Verifier) VerifyPresentation(ctx context.Context, input any, o Options) *Result {
 	r := &Result{}
-	p, holder, err := v.presentation(ctx, r, input, o)
+	p, holder, nonce, err := v.presentation(ctx, r, input, o)
 	if err != nil {
 		return r.fail(err).done()
 	}
-	r.Presentation, r.Holder = p, holder
+	r.Presentation, r.Holder, r.Nonce = p, holder, nonce
 	if len(p.Credentials) > MaxCredentials {
 		return r.fail(vc.Errorf(vc.CodeTooLarge, "%d credentials in one presentation; at most %d", len(p.Credentials), MaxCredentials)).done()
 	}
@@ -56,67 +56,67 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, input any, o Options)
 	return r.done()
 }
 
-func (v *Verifier) presentation(ctx context.Context, r *Result, input any, o Options) (*vc.Presentation, string, error) {
+func (v *Verifier) presentation(ctx context.Context, r *Result, input any, o Options) (*vc.Presentation, string, string, error) {
 	switch in := input.(type) {
 	case string:
 		return v.jwtPresentation(ctx, r, in, o)
 	case map[string]any:
 		return v.embeddedPresentation(ctx, r, in, o)
 	}
-	return nil, "", vc.Errorf(vc.CodeMalformed, "a presentation is a JWT string or a JSON object, got %T", input)
+	return nil, "", "", vc.Errorf(vc.CodeMalformed, "a presentation is a JWT string or a JSON object, got %T", input)
 }
 
-func (v *Verifier) jwtPresentation(ctx context.Context, r *Result, token string, o Options) (*vc.Presentation, string, error) {
+func (v *Verifier) jwtPresentation(ctx context.Context, r *Result, token string, o Options) (*vc.Presentation, string, string, error) {
 	t, err := vcjose.Parse(token)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	r.pass(CheckEnvelope)
 	r.pass(CheckAlgorithm)
 	p, env, _, err := vcjose.DecodePresentation(t)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if p.Holder == "" {
-		return nil, "", vc.Errorf(vc.CodeClaimInvalid, "the presentation names no holder (iss)")
+		return nil, "", "", vc.Errorf(vc.CodeClaimInvalid, "the presentation names no holder (iss)")
 	}
 	vmID, err := v.verifyJWS(ctx, r, t, p.Holder, did.Authentication)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	if signerDID(vmID) != p.Holder {
-		return nil, "", vc.Errorf(vc.CodeHolderMismatch, "signed by %s, but the holder is %s", vmID, p.Holder)
+		return nil, "", "", vc.Errorf(vc.CodeHolderMismatch, "signed by %s, but the holder is %s", vmID, p.Holder)
 	}
 	if err := v.window(env.NotBefore, env.Expiry, time.Time{}, time.Time{}); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	r.pass(CheckValidity)
 	if err := checkChallenge(r, o, env.Nonce, env.Audience); err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
-	return p, p.Holder, nil
+	return p, p.Holder, env.Nonce, nil
 }
 
-func (v *Verifier) embeddedPresentation(ctx context.Context, r *Result, doc map[string]any, o Options) (*vc.Presentation, string, error) {
+func (v *Verifier) embeddedPresentation(ctx context.Context, r *Result, doc map[string]any, o Options) (*vc.Presentation, string, string, error) {
 	p, err := vc.ParsePresentation(doc)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	r.pass(CheckEnvelope)
 	if _, ok := doc["proof"]; !ok {
-		return nil, "", vc.Errorf(vc.CodeProofMissing, "the presentation has no proof")
+		return nil, "", "", vc.Errorf(vc.CodeProofMissing, "the presentation has no proof")
 	}
 	if v.cfg.Proofs == nil {
-		return nil, "", vc.Errorf(vc.CodeProofUnsupported, "embedded proofs are not enabled on this verifier")
+		return nil, "", "", vc.Errorf(vc.CodeProofUnsupported, "embedded proofs are not enabled on this verifier")
 	}
 	vmID, err := v.cfg.Proofs.VerifyProof(ctx, doc, did.Authentication, o.Challenge, o.Domain)
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	r.pass(CheckSignature)
 	holder := signerDID(vmID)
 	if p.Holder != "" && p.Holder != holder {
-		return nil, "", vc.Errorf(vc.CodeHolderMismatch, "signed by %s, but the holder is %s", vmID, p.Holder)
+		return nil, "", "", vc.Errorf(vc.CodeHolderMismatch, "signed by %s, but the holder is %s", vmID, p.Holder)
 	}
 	if o.Challenge != "" {
 		r.pass(CheckChallenge)
@@ -124,7 +124,7 @@ func (v *Verifier) embeddedPresentation(ctx context.Context, r *Result, doc map[
 	if o.Domain != "" {
 		r.pass(CheckDomain)
 	}
-	return p, holder, nil
+	return p, holder, o.Challenge, nil
 }
 
 // checkChallenge compares the presentation's nonce and audience with what

@@ -54,6 +54,7 @@ type Result struct {
 	Credentials  []*VerifiedCredential `json:"-"`
 	Presentation *vc.Presentation      `json:"-"`
 	Holder       string                `json:"-"` // the DID that signed the presentation
+	Nonce        string                `json:"-"` // the presentation's nonce/challenge as signed
 }
 
 // VerifiedCredential is a credential whose checks all passed.
