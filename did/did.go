@@ -84,6 +84,30 @@ func checkMethodSpecificID(id string) error {
 	return nil
 }
 
+// checkURIPart checks s against RFC 3986 §3.3 pchar plus the extra
+// characters allowed in the part:
+//
+//	pchar      = unreserved / pct-encoded / sub-delims / ":" / "@"
+//	unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"
+//	sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
+func checkURIPart(s, extra string) error {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
+			strings.IndexByte("-._~!$&'()*+,;=:@", c) >= 0, strings.IndexByte(extra, c) >= 0:
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return errors.New("bad percent-encoding")
+			}
+			i += 2
+		default:
+			return fmt.Errorf("character %q not allowed", c)
+		}
+	}
+	return nil
+}
+
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
@@ -111,6 +135,17 @@ func ParseURL(s string) (URL, error) {
 	d, err := Parse(base)
 	if err != nil {
 		return URL{}, err
+	}
+	// DID Core §3.2: path-abempty, query and fragment are those of RFC 3986
+	// §3.3–3.5; anything outside their character sets is not a DID URL.
+	if err := checkURIPart(path, "/"); err != nil {
+		return URL{}, fmt.Errorf("%w: path of %q: %v", ErrInvalidDID, clip(s), err)
+	}
+	if err := checkURIPart(query, "/?"); err != nil {
+		return URL{}, fmt.Errorf("%w: query of %q: %v", ErrInvalidDID, clip(s), err)
+	}
+	if err := checkURIPart(frag, "/?"); err != nil {
+		return URL{}, fmt.Errorf("%w: fragment of %q: %v", ErrInvalidDID, clip(s), err)
 	}
 	u := URL{DID: d, Path: path}
 	if hasQuery {
