@@ -11,6 +11,7 @@ const (
 	CodeUndefinedTerm     = "jsonld_undefined_term"
 	CodeUndefinedType     = "jsonld_undefined_type"
 	CodeRelativeIRI       = "jsonld_relative_iri"
+	CodeInvalidIRI        = "jsonld_invalid_iri"
 	CodeDroppedValue      = "jsonld_dropped_value"
 	CodeInvalid           = "jsonld_invalid"
 )
@@ -21,6 +22,7 @@ var (
 	ErrUndefinedTerm     = errors.New("jsonld: undefined term")
 	ErrUndefinedType     = errors.New("jsonld: undefined type")
 	ErrRelativeIRI       = errors.New("jsonld: relative IRI")
+	ErrInvalidIRI        = errors.New("jsonld: invalid IRI")
 	ErrDroppedValue      = errors.New("jsonld: value dropped by expansion")
 	ErrInvalid           = errors.New("jsonld: invalid document")
 )
@@ -30,6 +32,7 @@ var sentinelByCode = map[string]error{
 	CodeUndefinedTerm:     ErrUndefinedTerm,
 	CodeUndefinedType:     ErrUndefinedType,
 	CodeRelativeIRI:       ErrRelativeIRI,
+	CodeInvalidIRI:        ErrInvalidIRI,
 	CodeDroppedValue:      ErrDroppedValue,
 	CodeInvalid:           ErrInvalid,
 }

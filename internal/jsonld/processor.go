@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/piprate/json-gold/ld"
 )
@@ -233,8 +234,8 @@ func checkExpanded(v any) error {
 	case map[string]any:
 		if val, isValue := t["@value"]; isValue {
 			_ = val // a JSON literal's content is data, not JSON-LD
-			if dt, ok := t["@type"].(string); ok && dt != "@json" && !isAbsoluteIRI(dt) {
-				return newError(CodeUndefinedType, nil, "datatype %q is not mapped to an absolute IRI", dt)
+			if dt, ok := t["@type"].(string); ok && dt != "@json" && (!isAbsoluteIRI(dt) || !rdfValidIRI(dt)) {
+				return newError(CodeUndefinedType, nil, "datatype %q is not mapped to a valid absolute IRI", dt)
 			}
 			return nil
 		}
@@ -245,6 +246,9 @@ func checkExpanded(v any) error {
 				if !isAbsoluteIRI(id) {
 					return newError(CodeRelativeIRI, nil, "identifier %q is not an absolute IRI", id)
 				}
+				if !rdfValidIRI(id) {
+					return newError(CodeInvalidIRI, nil, "identifier %q is not a valid IRI", id)
+				}
 			case "@type":
 				types, _ := e.([]any)
 				for _, ty := range types {
@@ -252,10 +256,16 @@ func checkExpanded(v any) error {
 					if !isAbsoluteIRI(s) || strings.HasPrefix(s, "_:") {
 						return newError(CodeUndefinedType, nil, "type %q is not defined by the document's contexts", s)
 					}
+					if !rdfValidIRI(s) {
+						return newError(CodeInvalidIRI, nil, "type IRI %q is not a valid IRI", s)
+					}
 				}
 			default:
 				if !strings.HasPrefix(k, "@") && (!isAbsoluteIRI(k) || strings.HasPrefix(k, "_:")) {
 					return newError(CodeUndefinedTerm, nil, "property %q is not defined by the document's contexts", k)
+				}
+				if !rdfValidIRI(k) {
+					return newError(CodeInvalidIRI, nil, "property IRI %q is not a valid IRI", k)
 				}
 				if err := checkExpanded(e); err != nil {
 					return err
@@ -347,4 +357,33 @@ func (p *Processor) CanonicalizeExpanded(exp *Expanded) (string, error) {
 		return "", fmt.Errorf("jsonld: canonicalize: unexpected output %T", out)
 	}
 	return s, nil
+}
+
+// iriCache remembers rdfValidIRI answers process-wide: a verifier sees the
+// same context IRIs over and over, and the check runs a large regexp.
+var (
+	iriCache     sync.Map // string -> bool
+	iriCacheSize atomic.Int64
+)
+
+const maxIRICache = 1 << 14
+
+// rdfValidIRI reports whether json-gold's RDF conversion keeps the IRI: it
+// silently drops every statement with an http(s) IRI its URL check refuses
+// (e.g. one containing a space), which would leave the value out of the
+// signed canonical form.
+func rdfValidIRI(s string) bool {
+	if !strings.HasPrefix(s, "http://") && !strings.HasPrefix(s, "https://") {
+		return true
+	}
+	if v, ok := iriCache.Load(s); ok {
+		return v.(bool)
+	}
+	ok := ld.IsURL(s)
+	if iriCacheSize.Load() < maxIRICache {
+		if _, loaded := iriCache.LoadOrStore(s, ok); !loaded {
+			iriCacheSize.Add(1)
+		}
+	}
+	return ok
 }

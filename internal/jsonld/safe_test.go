@@ -27,6 +27,8 @@ func TestCheckSafe(t *testing.T) {
 		{"fail/relative-id", false, `{` + v2 + `, "id": "cred-1", "type": "VerifiableCredential", "issuer": "https://a.example"}`, jsonld.CodeRelativeIRI},
 		{"fail/relative-subject-id", false, `{` + v2 + `, "type": "VerifiableCredential", "issuer": "https://a.example", "credentialSubject": {"id": "subject"}}`, jsonld.CodeRelativeIRI},
 		{"fail/relative-issuer", false, `{` + v2 + `, "type": "VerifiableCredential", "issuer": "issuer-1"}`, jsonld.CodeRelativeIRI},
+		{"fail/invalid-http-iri", false, `{` + v2 + `, "type": "VerifiableCredential", "issuer": "https://a example/issuer"}`, jsonld.CodeInvalidIRI},
+		{"fail/invalid-vocab-term-iri", true, `{"@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"], "type": "VerifiableCredential", "issuer": "https://a.example", "credentialSubject": {"my term": "x"}}`, jsonld.CodeInvalidIRI},
 		{"fail/null-value", false, `{` + v2 + `, "type": "VerifiableCredential", "issuer": "https://a.example", "name": null}`, jsonld.CodeDroppedValue},
 		{"fail/id-only-top-node", false, `{` + v2 + `, "id": "urn:uuid:1"}`, jsonld.CodeDroppedValue},
 		{"fail/remote-context", false, `{"@context": ["https://www.w3.org/ns/credentials/v2", "https://evil.example/ctx"], "type": "VerifiableCredential"}`, jsonld.CodeContextNotAllowed},
