@@ -85,7 +85,13 @@ func (r Reference) MarshalJSON() ([]byte, error) {
 func (r *Reference) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
+		r.Embedded = nil
 		return json.Unmarshal(b, &r.ID)
+	}
+	// DID Core §5.3: an entry is a DID URL string or a verification method
+	// map; null would otherwise decode to an embedded method with no id.
+	if len(b) == 0 || b[0] != '{' {
+		return fmt.Errorf("did: verification relationship entry must be a string or an object")
 	}
 	var vm VerificationMethod
 	if err := json.Unmarshal(b, &vm); err != nil {
