@@ -1,0 +1,175 @@
+// Package api is the HTTP surface of Credentialflow: the chi router, one
+// handler per endpoint, request decoding under size and strictness limits,
+// and RFC 9457 problem+json for every error (the token endpoint answers RFC
+// 6749 errors instead). It depends on the role packages, never the reverse.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/internal/jsonx"
+	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/verifier"
+	"github.com/credentialflow/cflow/verifier/gateway"
+)
+
+// DefaultMaxBody is the request body limit (1 MiB).
+const DefaultMaxBody = 1 << 20
+
+// Roles.
+const (
+	RoleIssuer   = "issuer"
+	RoleVerifier = "verifier"
+	RoleGateway  = "gateway"
+	RoleResolver = "resolver"
+)
+
+// AllRoles is the default role set.
+var AllRoles = []string{RoleIssuer, RoleVerifier, RoleGateway, RoleResolver}
+
+// Upstream is a reverse-proxy route: requests under Prefix go to URL.
+type Upstream struct {
+	Prefix string
+	URL    *url.URL
+}
+
+// Config wires the router. Role services are nil when the role is off.
+type Config struct {
+	Roles     []string
+	Issuer    *issuer.Service
+	Verifier  *verifier.Verifier
+	Gateway   *gateway.Gateway
+	Resolver  did.Resolver
+	Upstreams []Upstream
+	MaxBody   int64
+	Logger    *slog.Logger
+	Ready     func(context.Context) error
+}
+
+type server struct{ cfg Config }
+
+// NewRouter builds the HTTP handler.
+func NewRouter(cfg Config) http.Handler {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s := &server{cfg: cfg}
+	r := chi.NewRouter()
+	r.Use(middleware.RealIP, middleware.Recoverer, s.limitBody, s.logRequests)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusNotFound, ProblemNotFound, "", "no such endpoint")
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, http.StatusMethodNotAllowed, ProblemMethod, "", r.Method+" is not allowed here")
+	})
+	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	r.Get("/readyz", s.readyz)
+	has := func(role string) bool {
+		for _, x := range cfg.Roles {
+			if x == role {
+				return true
+			}
+		}
+		return false
+	}
+	if has(RoleIssuer) && cfg.Issuer != nil {
+		r.Post("/v1/issuers", s.createIssuer)
+		r.Get("/v1/issuers", s.listIssuers)
+		r.Get("/v1/issuers/{id}", s.getIssuer)
+		r.Post("/v1/credentials/issue", s.issue)
+	}
+	if has(RoleVerifier) && cfg.Verifier != nil {
+		r.Post("/v1/credentials/verify", s.verifyCredential)
+		r.Post("/v1/presentations/verify", s.verifyPresentation)
+	}
+	if has(RoleResolver) && cfg.Resolver != nil {
+		r.Get("/1.0/identifiers/*", s.resolve)
+	}
+	if has(RoleGateway) && cfg.Gateway != nil {
+		r.Post("/v1/gateway/challenge", cfg.Gateway.HandleChallenge)
+		r.Post("/v1/gateway/token", cfg.Gateway.HandleToken)
+		r.Get("/.well-known/jwks.json", cfg.Gateway.HandleJWKS)
+		for _, u := range cfg.Upstreams {
+			p := cfg.Gateway.Proxy(u.URL)
+			r.Handle(strings.TrimSuffix(u.Prefix, "/")+"/*", p)
+		}
+	}
+	return r
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(r.Context()); err != nil {
+			writeProblem(w, r, http.StatusServiceUnavailable, ProblemInternal, "not_ready", err.Error())
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// limitBody caps every request body; a larger one is refused with 413.
+func (s *server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBody {
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, ProblemTooLarge, "too_large", fmt.Sprintf("the body is over %d bytes", s.cfg.MaxBody))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+		next.ServeHTTP(ww, r)
+		s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", ww.Status()), slog.Duration("took", time.Since(start)))
+	})
+}
+
+// decode reads a strict JSON body into v, answering the problem itself.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.Contains(ct, "+json") {
+		writeProblem(w, r, http.StatusUnsupportedMediaType, ProblemUnsupportedMT, "", "send application/json")
+		return false
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, ProblemTooLarge, "too_large", fmt.Sprintf("the body is over %d bytes", mbe.Limit))
+			return false
+		}
+		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "", "cannot read the body")
+		return false
+	}
+	if err := jsonx.Unmarshal(body, v); err != nil {
+		if errors.Is(err, jsonx.ErrDuplicateKey) {
+			writeProblem(w, r, http.StatusBadRequest, ProblemDuplicateKey, "duplicate_key", err.Error())
+			return false
+		}
+		writeProblem(w, r, http.StatusBadRequest, ProblemMalformedJSON, "malformed", err.Error())
+		return false
+	}
+	return true
+}

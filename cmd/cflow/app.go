@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/credentialflow/cflow/api"
+	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/did/didjwk"
+	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/internal/kms"
+	"github.com/credentialflow/cflow/internal/store"
+	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/verifier"
+	"github.com/credentialflow/cflow/verifier/gateway"
+)
+
+// serverConfig is everything `cflow serve` (and the demo) needs.
+type serverConfig struct {
+	Addr       string
+	DataDir    string
+	PublicURL  string
+	Roles      []string
+	Upstreams  []string // "prefix=url"
+	PolicyFile string
+	MaxBody    int64
+	Skew       time.Duration
+	TokenTTL   time.Duration
+	NonceTTL   time.Duration
+	Logger     *slog.Logger
+}
+
+// app is a wired server.
+type app struct {
+	db      *store.DB
+	issuer  *issuer.Service
+	gateway *gateway.Gateway
+	handler http.Handler
+}
+
+func newResolver() did.Resolver {
+	return did.NewCache(did.NewRegistry(map[string]did.Resolver{
+		didkey.Method: didkey.Resolver{},
+		didjwk.Method: didjwk.Resolver{},
+	}), did.CacheOptions{})
+}
+
+func openApp(cfg serverConfig) (*app, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	master, err := kms.LoadMasterKey(cfg.DataDir, os.Getenv("CFLOW_MASTER_KEY"))
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(cfg.DataDir+"/store", store.Options{Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	keys, err := kms.New(db.Bucket("kms"), master)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &app{db: db}
+	fail := func(err error) (*app, error) { db.Close(); return nil, err }
+
+	resolver := newResolver()
+	v := verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew})
+	a.issuer = issuer.New(db, keys, nil)
+
+	var upstreams []api.Upstream
+	for _, u := range cfg.Upstreams {
+		prefix, target, ok := strings.Cut(u, "=")
+		pu, err := url.Parse(target)
+		if !ok || !strings.HasPrefix(prefix, "/") || err != nil || pu.Scheme == "" || pu.Host == "" {
+			return fail(usageErr("--upstream %q: want /prefix/=http://host:port", u))
+		}
+		upstreams = append(upstreams, api.Upstream{Prefix: prefix, URL: pu})
+	}
+	if hasRole(cfg.Roles, api.RoleGateway) {
+		gwKeys, err := gateway.NewKMSKeys(db, keys)
+		if err != nil {
+			return fail(err)
+		}
+		pol := gateway.DefaultPolicy(a.issuer.IsOwnIssuer)
+		if cfg.PolicyFile != "" {
+			if pol, err = gateway.LoadPolicy(cfg.PolicyFile); err != nil {
+				return fail(err)
+			}
+		}
+		a.gateway = gateway.New(gateway.Config{Issuer: cfg.PublicURL, Verifier: v, Nonces: gateway.NewBadgerNonces(db),
+			Keys: gwKeys, Policy: pol, TokenTTL: cfg.TokenTTL, NonceTTL: cfg.NonceTTL})
+	}
+	a.handler = api.NewRouter(api.Config{
+		Roles: cfg.Roles, Issuer: a.issuer, Verifier: v, Gateway: a.gateway, Resolver: resolver,
+		Upstreams: upstreams, MaxBody: cfg.MaxBody, Logger: cfg.Logger,
+		Ready: func(context.Context) error { return db.Ping() },
+	})
+	return a, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+func hasRole(roles []string, r string) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// newHTTPServer applies the timeouts every listener gets.
+func newHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr: addr, Handler: h,
+		ReadHeaderTimeout: 5 * time.Second, // slowloris
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
