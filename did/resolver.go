@@ -124,6 +124,12 @@ func ResolveMethod(ctx context.Context, r Resolver, vmID string, purpose Purpose
 	if res.Document == nil {
 		return nil, res, fmt.Errorf("%w: %s resolved to no document", ErrNotFound, u.DID)
 	}
+	// DID Core §7.1.2: the id of the resolved document MUST match the DID
+	// that was resolved; a method that answers with another DID's document
+	// must not get to choose the key.
+	if res.Document.ID != u.DID.String() {
+		return nil, res, fmt.Errorf("%w: resolving %s returned the document of %s", ErrNotFound, u.DID, clip(res.Document.ID))
+	}
 	id := u.DID.String()
 	if u.Fragment != "" {
 		id += "#" + u.Fragment
