@@ -152,7 +152,7 @@ func (w *Wallet) Receive(ctx context.Context, raw []byte, v *verifier.Verifier, 
 	e := Entry{
 		ID: id, CredentialID: c.ID, Types: c.Types, Issuer: c.Issuer, Subject: subject,
 		Format: c.Format, ValidFrom: c.ValidFrom, ValidUntil: c.ValidUntil,
-		ReceivedAt: w.now().UTC().Truncate(time.Second), Raw: token,
+		ReceivedAt: w.now().UTC(), Raw: token,
 	}
 	sealed, err := w.seal("cred", id, e)
 	if err != nil {
