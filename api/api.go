@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -74,8 +75,17 @@ func NewRouter(cfg Config) http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, ProblemNotFound, "", "no such endpoint")
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, http.StatusMethodNotAllowed, ProblemMethod, "", r.Method+" is not allowed here")
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		// RFC 9110 §15.5.6: a 405 MUST carry Allow. chi only sets it in its
+		// own default handler, so list the methods this path answers.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if r.Match(chi.NewRouteContext(), m, req.URL.Path) {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeProblem(w, req, http.StatusMethodNotAllowed, ProblemMethod, "", req.Method+" is not allowed here")
 	})
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -149,7 +159,7 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 
 // decode reads a strict JSON body into v, answering the problem itself.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") && !strings.Contains(ct, "+json") {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSONMediaType(ct) {
 		writeProblem(w, r, http.StatusUnsupportedMediaType, ProblemUnsupportedMT, "", "send application/json")
 		return false
 	}
@@ -172,4 +182,15 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// isJSONMediaType accepts application/json and any application/*+json
+// (RFC 6839 §3.1), with parameters; prefixes such as application/jsonx or
+// text/plain+json are not JSON.
+func isJSONMediaType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")
 }

@@ -30,7 +30,40 @@ func TestHealth(t *testing.T) {
 		}
 	}
 	problem(t, e.do(http.MethodGet, "/nope", "", nil), http.StatusNotFound, api.ProblemNotFound, "")
-	problem(t, e.do(http.MethodDelete, "/v1/issuers", "", nil), http.StatusMethodNotAllowed, api.ProblemMethod, "")
+	r := e.do(http.MethodDelete, "/v1/issuers", "", nil)
+	problem(t, r, http.StatusMethodNotAllowed, api.ProblemMethod, "")
+	if allow := r.header.Get("Allow"); allow != "GET, POST" {
+		t.Errorf("Allow = %q, want GET, POST (RFC 9110 §15.5.6)", allow)
+	}
+}
+
+func TestContentType(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	tests := []struct {
+		name, ct string
+		status   int
+	}{
+		{"ok/json", "application/json", 201},
+		{"ok/json-charset", "application/json; charset=utf-8", 201},
+		{"ok/plus-json", "application/ld+json", 201},
+		{"ok/none", "", 201},
+		{"fail/text", "text/plain", 415},
+		{"fail/json-prefix-only", "application/jsonx", 415},
+		{"fail/text-plus-json", "text/plain+json", 415},
+		{"fail/unparseable", "application/json; =", 415},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(http.MethodPost, "/v1/issuers", tt.ct, []byte(`{"name":"ACME"}`))
+			if tt.status == 415 {
+				problem(t, r, 415, api.ProblemUnsupportedMT, "")
+				return
+			}
+			if r.status != tt.status {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+		})
+	}
 }
 
 func TestIssuers(t *testing.T) {
