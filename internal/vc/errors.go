@@ -41,6 +41,7 @@ const (
 	CodeStatusUnanchored  = "status_unanchored"
 	CodeContextNotAllowed = "context_not_allowed"
 	CodeUnsupportedFormat = "format_unsupported"
+	CodeMediaType         = "media_type_invalid" // typ/cty do not name the format the payload is in
 )
 
 // Error is a failure with a stable code and a sentence a person understands.

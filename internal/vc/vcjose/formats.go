@@ -75,6 +75,9 @@ func DecodeCredential(t *Token) (*vc.Credential, Envelope, Format, error) {
 	if err != nil {
 		return nil, env, "", err
 	}
+	if err := checkMediaType(t, "vc"); err != nil {
+		return nil, env, "", err
+	}
 	if raw, ok := t.Claims["vc"]; ok {
 		doc, ok := raw.(map[string]any)
 		if !ok {
@@ -100,6 +103,31 @@ func DecodeCredential(t *Token) (*vc.Credential, Envelope, Format, error) {
 		return nil, env, "", vc.Errorf(vc.CodeClaimInvalid, "iss %s differs from issuer %s", env.Issuer, c.Issuer)
 	}
 	return c, env, VCJWT, nil
+}
+
+// checkMediaType enforces that the header names the format the payload is
+// in. kind is "vc" or "vp". VC-JOSE-COSE §3.1.1/§3.1.2: a vc+jwt (vp+jwt)
+// payload is the credential itself, so the "vc" and "vp" claims must not be
+// present; VCDM 1.1 §6.3.1 JWTs carry typ "JWT" (or none) and the "vc"/"vp" claim.
+func checkMediaType(t *Token, kind string) error {
+	_, hasVC := t.Claims["vc"]
+	_, hasVP := t.Claims["vp"]
+	switch t.Header.Typ {
+	case kind + "+jwt", "application/" + kind + "+jwt", kind + "+ld+json+jwt":
+		if hasVC || hasVP {
+			return vc.Errorf(vc.CodeClaimInvalid, "a %s+jwt payload is the %s itself; vc and vp claims must not be present (VC-JOSE-COSE §3.1)", kind, kind)
+		}
+		if t.Header.Cty != "" && t.Header.Cty != kind && t.Header.Cty != kind+"+ld+json" {
+			return vc.Errorf(vc.CodeMediaType, "cty %q does not fit typ %s", t.Header.Cty, t.Header.Typ)
+		}
+		return nil
+	case "", "JWT":
+		if (kind == "vc" && !hasVC) || (kind == "vp" && !hasVP) {
+			return vc.Errorf(vc.CodeMediaType, "a JWT without typ %s+jwt must carry the %s claim (VCDM 1.1 §6.3.1)", kind, kind)
+		}
+		return nil
+	}
+	return vc.Errorf(vc.CodeMediaType, "typ %q is not %s+jwt or JWT", t.Header.Typ, kind)
 }
 
 // mergeV1 applies VCDM 1.1 §6.3.1 decoding: each registered claim fills the
@@ -189,6 +217,9 @@ func DecodePresentation(t *Token) (*vc.Presentation, Envelope, Format, error) {
 	if err != nil {
 		return nil, env, "", err
 	}
+	if err := checkMediaType(t, "vp"); err != nil {
+		return nil, env, "", err
+	}
 	f := VPJWT
 	doc := t.Claims
 	if raw, ok := t.Claims["vp"]; ok {
@@ -251,9 +282,15 @@ func envelope(c map[string]any) (Envelope, error) {
 		return time.Unix(int64(sec), int64(frac*1e9)).UTC()
 	}
 	e.Issuer, e.Subject, e.ID, e.Nonce = str("iss"), str("sub"), str("jti"), str("nonce")
-	e.NotBefore, e.Expiry, e.IssuedAt = date("nbf"), date("exp"), date("iat")
+	e.NotBefore, e.Expiry = date("nbf"), date("exp")
 	if err != nil {
 		return e, err
+	}
+	// iat is informational (RFC 7519 §4.1.6) and decides nothing here; some
+	// producers (the W3C VC-JOSE-COSE suite among them) write it as a string,
+	// so a non-number iat is ignored rather than refused.
+	if _, isNum := c["iat"].(json.Number); isNum {
+		e.IssuedAt = date("iat")
 	}
 	switch a := c["aud"].(type) {
 	case nil:
