@@ -25,8 +25,9 @@ const PresentationTTL = 5 * time.Minute
 // method as kid.
 //
 // With no credIDs it presents every credential whose subject is the holder;
-// none is ErrNoCredentials. With an empty holderDID the holder is the wallet
-// DID the named credentials are about, or the wallet's only DID.
+// none is ErrNoCredentials. With an empty holderDID the holder is the one
+// wallet DID the named (or, with none named, the stored) credentials are
+// about, else the wallet's only DID; more than one is ErrNoHolder.
 func (w *Wallet) Present(ctx context.Context, challenge, audience string, credIDs []string, holderDID string) (string, error) {
 	if challenge == "" || audience == "" {
 		return "", errors.New("wallet: present: a challenge and an audience are required (they stop replay elsewhere)")
@@ -38,25 +39,28 @@ func (w *Wallet) Present(ctx context.Context, challenge, audience string, credID
 	if err != nil {
 		return "", err
 	}
-	var chosen []Entry
+	var chosen, all []Entry
 	for _, id := range credIDs {
 		e, err := w.Get(id)
 		if err != nil {
-			return "", fmt.Errorf("wallet: present: %w", err)
+			return "", err
 		}
 		if !slices.ContainsFunc(chosen, func(c Entry) bool { return c.ID == e.ID }) {
 			chosen = append(chosen, e)
 		}
 	}
-	holder, err := pickHolder(dids, chosen, holderDID)
+	candidates := chosen
+	if len(credIDs) == 0 {
+		if all, err = w.List(); err != nil {
+			return "", err
+		}
+		candidates = all
+	}
+	holder, err := pickHolder(dids, candidates, holderDID)
 	if err != nil {
 		return "", err
 	}
 	if len(credIDs) == 0 {
-		all, err := w.List()
-		if err != nil {
-			return "", err
-		}
 		for _, e := range all {
 			if e.Subject == holder.DID {
 				chosen = append(chosen, e)

@@ -900,3 +900,27 @@ func BenchmarkDeriveDefault(b *testing.B) {
 
 func base64url(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
 func encode64url(b []byte) string        { return base64.RawURLEncoding.EncodeToString(b) }
+
+func TestPresentInfersHolder(t *testing.T) {
+	ctx := context.Background()
+	w, _ := newWallet(t)
+	holder, _ := w.CreateDID(kms.Ed25519, "key")
+	if _, err := w.CreateDID(kms.P256, "jwk"); err != nil { // a second DID with nothing about it
+		t.Fatal(err)
+	}
+	if _, err := w.Present(ctx, "c", "a", nil, ""); !errors.Is(err, ErrNoHolder) {
+		t.Fatalf("no credentials, two DIDs: %v, want ErrNoHolder", err)
+	}
+	e, err := w.Receive(ctx, []byte(newIssuer(t).issue(t, holder, nil, nil)), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := w.Present(ctx, "c", "a", nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := testVerifier(w).VerifyPresentation(ctx, tok, verifier.Options{Challenge: "c", Domain: "a"})
+	if !res.Verified || res.Holder != holder || len(res.Credentials) != 1 || res.Credentials[0].ID != e.CredentialID {
+		t.Fatalf("verified %v holder %s errors %+v", res.Verified, res.Holder, res.Errors)
+	}
+}
