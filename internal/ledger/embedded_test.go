@@ -3,6 +3,7 @@ package ledger
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -183,5 +184,81 @@ func TestEmbeddedKill9(t *testing.T) {
 		}
 		t.Logf("round %d: confirmed up to block %d, reopened at changed=%d", round, confirmed, got)
 		l.Close()
+	}
+}
+
+// TestJournalResend: a transaction journalled but never handed to the node
+// (the process died between the two) is sent on the next start.
+func TestJournalResend(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	l, err := OpenEmbedded(dir, EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := l.Tx.From()
+	nonce, err := l.Client.PendingNonceAt(ctx, me)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := l.Registry
+	data := l.ABI.PackSetAttribute(me, attrName("did/svc/Journal"), []byte("x"), big.NewInt(60))
+	tx, err := l.Tx.sign(ctx, nonce, &to, data, 500_000, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Tx.j.sent(tx); err != nil {
+		t.Fatal(err)
+	}
+	before := changedOf(t, l, me)
+	l.Close()
+
+	l, err = OpenEmbedded(dir, EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Tx.settle()
+	rcpt, err := l.Client.TransactionReceipt(ctx, tx.Hash())
+	if err != nil {
+		t.Fatalf("journalled tx not mined after restart: %v", err)
+	}
+	if got := changedOf(t, l, me); got != rcpt.BlockNumber.Uint64() || got <= before {
+		t.Fatalf("changed = %d, want %d", got, rcpt.BlockNumber)
+	}
+	if p := l.Tx.Pending(); len(p) != 0 {
+		t.Fatalf("journal still has %d pending", len(p))
+	}
+}
+
+func TestRevertedSend(t *testing.T) {
+	l, err := OpenEmbedded(t.TempDir(), EmbeddedOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	// Writing to someone else's identity reverts with NotOwner; a fixed gas
+	// limit skips estimation so the revert happens on chain.
+	other := common.HexToAddress("0x00000000000000000000000000000000000000aa")
+	to := l.Registry
+	_, err = l.Tx.Send(context.Background(), &to, l.ABI.PackSetAttribute(other, attrName("did/svc/X"), []byte("x"), big.NewInt(60)), 200_000)
+	if !errors.Is(err, ErrReverted) {
+		t.Fatalf("err = %v, want ErrReverted", err)
+	}
+	// Estimation catches it before sending.
+	_, err = l.Tx.Send(context.Background(), &to, l.ABI.PackSetAttribute(other, attrName("did/svc/X"), []byte("x"), big.NewInt(60)), 0)
+	if err == nil || errors.Is(err, ErrReverted) {
+		t.Fatalf("err = %v, want an estimation error", err)
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://user:pw@rpc.example/v3/abc?key=k": "https://rpc.example/v3/abc",
+		"ws://127.0.0.1:8546":                      "ws://127.0.0.1:8546",
+	} {
+		if got := redact(in); got != want {
+			t.Errorf("redact(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
