@@ -211,6 +211,11 @@ func Open(dir string, passphrase []byte) (*Wallet, error) {
 	if subtle.ConstantTimeCompare(check, h.Check) != 1 {
 		return nil, ErrWrongPassphrase
 	}
+	// Badger would silently start an empty store; a wallet whose data went
+	// missing must say so instead of looking empty.
+	if fi, err := os.Stat(filepath.Join(dir, dataDir)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%w: %s has a header but no data directory", ErrCorrupt, dir)
+	}
 	return open(dir, master)
 }
 

@@ -330,6 +330,7 @@ func TestOpenRefusals(t *testing.T) {
 		"fail/memory-below":  {kdf("memoryKiB", 1024), ErrCorrupt},
 		"fail/memory-huge":   {kdf("memoryKiB", 4<<20), ErrCorrupt},
 		"fail/threads-zero":  {kdf("threads", 0), ErrCorrupt},
+		"fail/data-missing":  {func(t *testing.T) string { d := good(t); os.RemoveAll(filepath.Join(d, "data")); return d }, ErrCorrupt},
 		"fail/time-raised":   {kdf("time", MinArgonTime+1), ErrWrongPassphrase},
 		"fail/salt-changed":  {kdf("salt", "AAAAAAAAAAAAAAAAAAAAAA=="), ErrWrongPassphrase},
 		"fail/duplicate-key": {func(t *testing.T) string {
@@ -922,5 +923,61 @@ func TestPresentInfersHolder(t *testing.T) {
 	res := testVerifier(w).VerifyPresentation(ctx, tok, verifier.Options{Challenge: "c", Domain: "a"})
 	if !res.Verified || res.Holder != holder || len(res.Credentials) != 1 || res.Credentials[0].ID != e.CredentialID {
 		t.Fatalf("verified %v holder %s errors %+v", res.Verified, res.Holder, res.Errors)
+	}
+}
+
+func FuzzReadHeader(f *testing.F) {
+	dir := f.TempDir()
+	w, err := initWith(dir, pass, testKDF(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	w.Close()
+	good, _ := os.ReadFile(filepath.Join(dir, HeaderFile))
+	f.Add(good)
+	f.Add([]byte(`{"format":"cflow-wallet","version":1,"kdf":{"alg":"argon2id","time":4294967295,"memoryKiB":4294967295,"threads":255,"salt":""},"check":""}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		d := t.TempDir()
+		os.WriteFile(filepath.Join(d, HeaderFile), in, 0o600)
+		h, err := readHeader(d)
+		if err != nil {
+			return
+		}
+		// Whatever is accepted is within the bounds Open will spend.
+		if h.KDF.Time > maxArgonTime || h.KDF.MemoryKiB > maxArgonMemoryKiB || h.KDF.Threads > maxArgonThreads || len(h.Check) != sha256.Size {
+			t.Fatalf("accepted %+v", h)
+		}
+	})
+}
+
+func BenchmarkPresent(b *testing.B) {
+	ctx := context.Background()
+	w, _ := newWallet(b)
+	holder, _ := w.CreateDID(kms.Ed25519, "key")
+	if _, err := w.Receive(ctx, []byte(newIssuer(b).issue(b, holder, nil, nil)), nil, false); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := w.Present(ctx, "c", "a", nil, holder); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReceive(b *testing.B) {
+	ctx := context.Background()
+	w, _ := newWallet(b)
+	holder, _ := w.CreateDID(kms.Ed25519, "key")
+	is := newIssuer(b)
+	toks := make([]string, 0, 1024)
+	for b.Loop() {
+		b.StopTimer()
+		tok := is.issue(b, holder, map[string]any{"n": len(toks)}, nil)
+		toks = append(toks, tok)
+		b.StartTimer()
+		if _, err := w.Receive(ctx, []byte(tok), nil, false); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
