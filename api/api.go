@@ -71,7 +71,10 @@ func NewRouter(cfg Config) http.Handler {
 	}
 	s := &server{cfg: cfg}
 	r := chi.NewRouter()
-	r.Use(middleware.RealIP, middleware.Recoverer, s.limitBody, s.logRequests)
+	// No middleware.RealIP: it believes X-Forwarded-For / X-Real-IP /
+	// True-Client-IP from anyone, and the reverse proxy derives the
+	// upstream's X-Forwarded-For from RemoteAddr.
+	r.Use(middleware.Recoverer, s.limitBody, s.logRequests)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, ProblemNotFound, "", "no such endpoint")
 	})

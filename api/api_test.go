@@ -748,11 +748,11 @@ func TestGateway(t *testing.T) {
 
 func TestProxy(t *testing.T) {
 	type seen struct {
-		path, subject, scope, role string
+		path, subject, scope, role, xff string
 	}
 	got := make(chan seen, 1)
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got <- seen{r.URL.Path, r.Header.Get(gateway.HeaderSubject), r.Header.Get(gateway.HeaderScope), r.Header.Get("X-Credentialflow-Role")}
+		got <- seen{r.URL.Path, r.Header.Get(gateway.HeaderSubject), r.Header.Get(gateway.HeaderScope), r.Header.Get("X-Credentialflow-Role"), r.Header.Get("X-Forwarded-For")}
 		w.WriteHeader(http.StatusTeapot)
 	}))
 	defer upstream.Close()
@@ -804,6 +804,18 @@ func TestProxy(t *testing.T) {
 		s := <-got
 		if s.path != "/api/hello" || s.subject != holder.did || s.scope != "EmployeeCredential" || s.role != "" {
 			t.Errorf("upstream saw %+v", s)
+		}
+	})
+	t.Run("ok/client-forwarding-headers-not-trusted", func(t *testing.T) {
+		// httptest requests come from 192.0.2.1; a client claiming another
+		// address must not be able to make the upstream believe it.
+		r := e.do(http.MethodGet, "/api/hello", "", nil, "Authorization", "Bearer "+access,
+			"X-Forwarded-For", "10.0.0.1", "X-Real-IP", "10.0.0.2", "True-Client-IP", "10.0.0.3")
+		if r.status != http.StatusTeapot {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		if s := <-got; s.xff != "192.0.2.1" {
+			t.Errorf("upstream X-Forwarded-For = %q, want 192.0.2.1", s.xff)
 		}
 	})
 }
