@@ -35,7 +35,24 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().String("config", "", "config file (YAML or JSON; keys are flag names) [CFLOW_CONFIG]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 2, err: err} })
 	root.AddCommand(newServeCmd(), newDemoCmd(), newDIDCmd(), newVerifyCmd(), newWalletCmd(), newIssueCmd())
+	usageOnBadArgs(root)
 	return root
+}
+
+// usageOnBadArgs makes a wrong number of arguments exit 2 like a bad flag;
+// cobra has no error hook for its Args validators.
+func usageOnBadArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				return &exitError{code: 2, err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageOnBadArgs(sub)
+	}
 }
 
 func main() {

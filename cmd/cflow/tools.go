@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -122,6 +123,13 @@ func detect(raw []byte) (any, bool, error) {
 	if raw[0] != '{' && raw[0] != '"' {
 		tok, err := vcjose.Parse(string(raw))
 		if err != nil {
+			// A well-formed JWS the envelope rules refuse (alg "none", a
+			// duplicate member) is readable input that does not verify: exit 1
+			// with the verifier's code, not 2.
+			if claims, ok := jwsClaimsInsecure(string(raw)); ok {
+				_, hasVP := claims["vp"]
+				return string(raw), hasVP || hasType(claims, "VerifiablePresentation"), nil
+			}
 			return nil, false, fmt.Errorf("input is neither JSON nor a compact JWS: %w", err)
 		}
 		_, hasVP := tok.Claims["vp"]
@@ -146,6 +154,24 @@ func detect(raw []byte) (any, bool, error) {
 		return t, hasType(t, "VerifiablePresentation"), nil
 	}
 	return nil, false, errors.New("input must be a JWT, a JSON string holding one, or a JSON object")
+}
+
+// jwsClaimsInsecure decodes the payload of something shaped like a compact
+// JWS (three unpadded base64url segments, JSON header and payload) without
+// checking anything else; it only tells a credential from a presentation.
+func jwsClaimsInsecure(s string) (map[string]any, bool) {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 {
+		return nil, false
+	}
+	var hdr, claims map[string]any
+	for i, v := range []*map[string]any{&hdr, &claims} {
+		b, err := base64.RawURLEncoding.Strict().DecodeString(parts[i])
+		if err != nil || json.Unmarshal(b, v) != nil || *v == nil {
+			return nil, false
+		}
+	}
+	return claims, true
 }
 
 func hasType(m map[string]any, t string) bool {
