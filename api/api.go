@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -74,7 +75,7 @@ func NewRouter(cfg Config) http.Handler {
 	// No middleware.RealIP: it believes X-Forwarded-For / X-Real-IP /
 	// True-Client-IP from anyone, and the reverse proxy derives the
 	// upstream's X-Forwarded-For from RemoteAddr.
-	r.Use(middleware.Recoverer, s.limitBody, s.logRequests)
+	r.Use(s.recoverer, s.limitBody, s.logRequests)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, ProblemNotFound, "", "no such endpoint")
 	})
@@ -135,6 +136,26 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// recoverer turns a panic into a logged 500 problem+json (chi's
+// middleware.Recoverer answers an empty 500). http.ErrAbortHandler is
+// re-raised so net/http aborts the response as intended.
+func (s *server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			rec := recover()
+			if rec == nil {
+				return
+			}
+			if rec == http.ErrAbortHandler {
+				panic(rec)
+			}
+			s.cfg.Logger.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+			writeProblem(w, r, http.StatusInternalServerError, ProblemInternal, "", "internal error")
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // limitBody caps every request body; a larger one is refused with 413.

@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -35,6 +38,20 @@ func TestHealth(t *testing.T) {
 	if allow := r.header.Get("Allow"); allow != "GET, POST" {
 		t.Errorf("Allow = %q, want GET, POST (RFC 9110 §15.5.6)", allow)
 	}
+}
+
+func TestReadyAndPanic(t *testing.T) {
+	t.Run("fail/not-ready", func(t *testing.T) {
+		e := newEnv(t, envOptions{ready: func(context.Context) error { return errors.New("store closed") }})
+		problem(t, e.do(http.MethodGet, "/readyz", "", nil), http.StatusServiceUnavailable, api.ProblemInternal, "not_ready")
+	})
+	t.Run("fail/panic-is-problem-json", func(t *testing.T) {
+		e := newEnv(t, envOptions{ready: func(context.Context) error { panic("boom") }})
+		p := problem(t, e.do(http.MethodGet, "/readyz", "", nil), http.StatusInternalServerError, api.ProblemInternal, "")
+		if strings.Contains(fmt.Sprint(p), "boom") {
+			t.Errorf("panic value leaked: %v", p)
+		}
+	})
 }
 
 func TestContentType(t *testing.T) {

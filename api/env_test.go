@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ed25519"
 	"crypto/hmac"
@@ -49,6 +50,7 @@ type env struct {
 type envOptions struct {
 	upstreams []api.Upstream
 	maxBody   int64
+	ready     func(context.Context) error
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -80,7 +82,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Keys: gwKeys, Policy: gateway.DefaultPolicy(iss.IsOwnIssuer)})
 	h := api.NewRouter(api.Config{
 		Roles: api.AllRoles, Issuer: iss, Verifier: v, Gateway: gw, Resolver: resolver,
-		Upstreams: o.upstreams, MaxBody: o.maxBody,
+		Upstreams: o.upstreams, MaxBody: o.maxBody, Ready: o.ready,
 	})
 	return &env{t: t, h: h, issuer: iss, gateway: gw, resolver: resolver, verifier: v}
 }
