@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -448,12 +449,26 @@ func TestVerifyCredential(t *testing.T) {
 	if std == "" {
 		t.Fatal("could not build a token with - or _ in 64 tries")
 	}
-	t.Run("ok/hand-built-baseline", func(t *testing.T) {
-		r := e.postJSON("/v1/credentials/verify", map[string]any{"verifiableCredential": valid})
-		if r.status != http.StatusOK {
-			t.Fatalf("%d %s", r.status, r.body)
-		}
-	})
+	p256 := e.createIssuer("P-256 issuer", "jwk", "P-256")
+	okTests := []struct {
+		name  string
+		token string
+	}{
+		{"ok/hand-built-baseline", valid},
+		{"ok/kid-is-bare-DID", iss.compact(t, hdr("EdDSA", iss.did), claims(nil))},
+		{"ok/kid-is-fragment-only", iss.compact(t, hdr("EdDSA", "#"+strings.TrimPrefix(iss.did, "did:key:")), claims(nil))},
+		{"ok/no-kid", iss.compact(t, map[string]any{"alg": "EdDSA"}, claims(nil))},
+		{"ok/fractional-nbf", iss.compact(t, hdr("EdDSA", iss.kid), claims(func(c map[string]any) { c["nbf"] = float64(now) - 0.5 }))},
+		{"ok/ES256-did:jwk-issuer", e.issue(p256["id"].(string), "jwt_vc_json", map[string]any{"credentialSubject": map[string]any{"id": holder.did}})},
+	}
+	for _, tt := range okTests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.postJSON("/v1/credentials/verify", map[string]any{"verifiableCredential": tt.token})
+			if r.status != http.StatusOK || r.json(t)["verified"] != true {
+				t.Fatalf("%d %s", r.status, r.body)
+			}
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := e.postJSON("/v1/credentials/verify", map[string]any{"verifiableCredential": tt.token})
@@ -835,4 +850,66 @@ func TestProxy(t *testing.T) {
 			t.Errorf("upstream X-Forwarded-For = %q, want 192.0.2.1", s.xff)
 		}
 	})
+}
+
+// TestDidJwtVcVectorsThroughAPI sends the credentials and presentations
+// made by did-jwt-vc (another implementation) through the HTTP endpoints:
+// each valid one answers 200, each other one 422 with the code that names
+// the reason.
+func TestDidJwtVcVectorsThroughAPI(t *testing.T) {
+	raw, err := os.ReadFile("../test/vectors/did-jwt-vc/cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Cases map[string]struct {
+			JWT string `json:"jwt"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"ed25519-valid":            "",
+		"p256-valid":               "",
+		"secp256k1-valid":          "",
+		"ed25519-expired":          vc.CodeExpired,
+		"ed25519-notyet":           vc.CodeNotYetValid,
+		"ed25519-tampered-payload": vc.CodeSignatureInvalid,
+		"alg-none":                 vc.CodeAlgNotAllowed,
+		"issuer-key-mismatch":      vc.CodeAlgKeyMismatch,
+		"vp-valid":                 "",
+		"vp-holder-not-subject":    vc.CodeHolderMismatch,
+	}
+	if len(f.Cases) != len(want) {
+		t.Fatalf("vector file has %d cases, test knows %d", len(f.Cases), len(want))
+	}
+	e := newEnv(t, envOptions{})
+	for name, tc := range f.Cases {
+		code, known := want[name]
+		if !known {
+			t.Errorf("unknown case %s", name)
+			continue
+		}
+		prefix := "ok/"
+		if code != "" {
+			prefix = "fail/"
+		}
+		t.Run(prefix+name, func(t *testing.T) {
+			var r response
+			if strings.HasPrefix(name, "vp-") {
+				r = e.postJSON("/v1/presentations/verify", map[string]any{"verifiablePresentation": tc.JWT,
+					"options": map[string]any{"challenge": "nonce-123", "domain": "https://gateway.example"}})
+			} else {
+				r = e.postJSON("/v1/credentials/verify", map[string]any{"verifiableCredential": tc.JWT})
+			}
+			if code == "" {
+				if r.status != http.StatusOK {
+					t.Fatalf("%d %s", r.status, r.body)
+				}
+				return
+			}
+			problem(t, r, http.StatusUnprocessableEntity, api.ProblemVerification, code)
+		})
+	}
 }
