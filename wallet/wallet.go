@@ -4,20 +4,22 @@
 // presentations from them, including the challenge → present → token
 // exchange round trip with a Credentialflow gateway.
 //
-// Everything in the store is encrypted at rest under a key derived from the
-// passphrase with Argon2id (RFC 9106). Only a small header file (wallet.json)
-// is in clear: the KDF parameters, the salt and a check value that lets Open
-// refuse a wrong passphrase before it opens, let alone changes, anything.
+// Everything in the store is encrypted at rest (internal/kms, AES-256-GCM)
+// under a random 256-bit data key. That key is kept in a small clear-text
+// header file (wallet.json) sealed under a key derived from the passphrase
+// with Argon2id (RFC 9106), beside the KDF parameters and salt. A wrong
+// passphrase fails the seal's authentication tag, so Open refuses it before
+// it opens, let alone changes, anything; changing the passphrase or raising
+// the KDF cost rewrites only the header.
 //
 // The wallet does not talk to issuers (OpenID4VCI) or verifiers (OpenID4VP)
 // yet, and it does not check credential status.
 package wallet
 
 import (
-	"crypto/hmac"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -58,7 +60,8 @@ var (
 // as the second choice for memory-constrained uses; two lanes match the
 // two-core machines we target. That costs 0.2–0.5 s per unlock here. They are
 // recorded in each wallet's header, so raising them later does not lock
-// anyone out of an existing wallet.
+// anyone out of an existing wallet, and ChangePassphrase moves a wallet to
+// the current values.
 const (
 	ArgonTime      = 3
 	ArgonMemoryKiB = 64 << 10
@@ -85,7 +88,7 @@ const (
 	headerFormat   = "cflow-wallet"
 	headerVersion  = 1
 	maxHeaderBytes = 4 << 10
-	checkLabel     = "cflow-wallet-check-v1"
+	wrapLabel      = "cflow-wallet-key-v1"
 )
 
 // KDFParams are the Argon2id parameters of one wallet.
@@ -101,9 +104,9 @@ type header struct {
 	Format  string    `json:"format"`
 	Version int       `json:"version"`
 	KDF     KDFParams `json:"kdf"`
-	// Check is HMAC-SHA256 under a key derived beside the master key; it
-	// confirms the passphrase without decrypting anything in the store.
-	Check []byte `json:"check"`
+	// WrappedKey is nonce ‖ AES-256-GCM(kek, data key), the additional data
+	// binding the format and KDF parameters (see aad).
+	WrappedKey []byte `json:"wrappedKey"`
 }
 
 // Wallet is an open wallet. It holds the store's directory lock until Close.
@@ -142,18 +145,61 @@ func (p KDFParams) check() error {
 	return nil
 }
 
-// derive returns the kms master key and the check value. One Argon2id call
-// yields 64 bytes; the halves are independent (RFC 9106 §3.3, H' output),
-// so the check value says nothing about the master key.
-func derive(passphrase []byte, p KDFParams) (master, check []byte) {
-	out := argon2.IDKey(passphrase, p.Salt, p.Time, p.MemoryKiB, p.Threads, 2*kms.MasterKeySize)
-	master, checkKey := out[:kms.MasterKeySize], out[kms.MasterKeySize:]
-	mac := hmac.New(sha256.New, checkKey)
-	// The parameters are bound too: a header edited to other parameters
-	// fails the check instead of deriving some other key.
-	fmt.Fprintf(mac, "%s|%s|%d|%d|%d|%x", checkLabel, p.Alg, p.Time, p.MemoryKiB, p.Threads, p.Salt)
-	clear(checkKey)
-	return master, mac.Sum(nil)
+// kek derives the key-encryption key from the passphrase.
+func kek(passphrase []byte, p KDFParams) []byte {
+	return argon2.IDKey(passphrase, p.Salt, p.Time, p.MemoryKiB, p.Threads, kms.MasterKeySize)
+}
+
+// aad binds the parameters to the wrapped key: a header edited to other
+// parameters fails to open instead of deriving some other key.
+func (p KDFParams) aad() []byte {
+	return fmt.Appendf(nil, "%s|%d|%s|%d|%d|%d|%x", wrapLabel, headerVersion, p.Alg, p.Time, p.MemoryKiB, p.Threads, p.Salt)
+}
+
+func wrap(passphrase, dataKey []byte, p KDFParams) ([]byte, error) {
+	k := kek(passphrase, p)
+	defer clear(k)
+	aead, err := gcm(k)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("wallet: nonce: %w", err)
+	}
+	return aead.Seal(nonce, nonce, dataKey, p.aad()), nil
+}
+
+// unwrap returns the data key, or ErrWrongPassphrase when the tag does not
+// verify (a wrong passphrase and a tampered header look the same).
+func unwrap(passphrase []byte, h header) ([]byte, error) {
+	k := kek(passphrase, h.KDF)
+	defer clear(k)
+	aead, err := gcm(k)
+	if err != nil {
+		return nil, err
+	}
+	n := aead.NonceSize()
+	if len(h.WrappedKey) != n+kms.MasterKeySize+aead.Overhead() {
+		return nil, fmt.Errorf("%w: wrapped key of %d bytes", ErrCorrupt, len(h.WrappedKey))
+	}
+	key, err := aead.Open(nil, h.WrappedKey[:n], h.WrappedKey[n:], h.KDF.aad())
+	if err != nil {
+		return nil, ErrWrongPassphrase
+	}
+	return key, nil
+}
+
+func gcm(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: %w", err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: %w", err)
+	}
+	return aead, nil
 }
 
 // Init creates a wallet in dir (created with mode 0700 if missing) under
@@ -184,13 +230,16 @@ func initWith(dir string, passphrase []byte, p KDFParams) (*Wallet, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("wallet: init %s: %w", dir, err)
 	}
-	master, check := derive(passphrase, p)
-	defer clear(master)
-	raw, err := json.MarshalIndent(header{Format: headerFormat, Version: headerVersion, KDF: p, Check: check}, "", "  ")
-	if err != nil {
+	master := make([]byte, kms.MasterKeySize)
+	if _, err := rand.Read(master); err != nil {
 		return nil, fmt.Errorf("wallet: init: %w", err)
 	}
-	if err := writeExclusive(hdrPath, append(raw, '\n')); err != nil {
+	defer clear(master)
+	raw, err := encodeHeader(passphrase, master, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeExclusive(hdrPath, raw); err != nil {
 		return nil, err
 	}
 	return open(dir, master)
@@ -206,17 +255,61 @@ func Open(dir string, passphrase []byte) (*Wallet, error) {
 	if err != nil {
 		return nil, err
 	}
-	master, check := derive(passphrase, h.KDF)
-	defer clear(master)
-	if subtle.ConstantTimeCompare(check, h.Check) != 1 {
-		return nil, ErrWrongPassphrase
+	master, err := unwrap(passphrase, h)
+	if err != nil {
+		return nil, err
 	}
+	defer clear(master)
 	// Badger would silently start an empty store; a wallet whose data went
 	// missing must say so instead of looking empty.
 	if fi, err := os.Stat(filepath.Join(dir, dataDir)); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%w: %s has a header but no data directory", ErrCorrupt, dir)
 	}
 	return open(dir, master)
+}
+
+func encodeHeader(passphrase, master []byte, p KDFParams) ([]byte, error) {
+	wrapped, err := wrap(passphrase, master, p)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := json.MarshalIndent(header{Format: headerFormat, Version: headerVersion, KDF: p, WrappedKey: wrapped}, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("wallet: encode header: %w", err)
+	}
+	return append(raw, '\n'), nil
+}
+
+// ChangePassphrase re-seals the data key under newPassphrase with a fresh
+// salt and the current default KDF parameters (so it is also how a wallet
+// made with older, cheaper parameters is raised). Only the header changes;
+// it is replaced atomically.
+func (w *Wallet) ChangePassphrase(oldPassphrase, newPassphrase []byte) error {
+	if len(newPassphrase) == 0 {
+		return ErrEmptyPassphrase
+	}
+	p, err := DefaultKDF()
+	if err != nil {
+		return err
+	}
+	return w.rewrap(oldPassphrase, newPassphrase, p)
+}
+
+func (w *Wallet) rewrap(oldPassphrase, newPassphrase []byte, p KDFParams) error {
+	h, err := readHeader(w.dir)
+	if err != nil {
+		return err
+	}
+	master, err := unwrap(oldPassphrase, h)
+	if err != nil {
+		return err
+	}
+	defer clear(master)
+	raw, err := encodeHeader(newPassphrase, master, p)
+	if err != nil {
+		return err
+	}
+	return replaceFile(filepath.Join(w.dir, HeaderFile), raw)
 }
 
 // KDF returns the parameters recorded in the header of the wallet in dir.
@@ -251,8 +344,8 @@ func readHeader(dir string) (header, error) {
 	if h.Version != headerVersion {
 		return h, fmt.Errorf("%w: version %d (this build reads %d)", ErrCorrupt, h.Version, headerVersion)
 	}
-	if len(h.Check) != sha256.Size {
-		return h, fmt.Errorf("%w: check value", ErrCorrupt)
+	if len(h.WrappedKey) == 0 {
+		return h, fmt.Errorf("%w: no wrapped key", ErrCorrupt)
 	}
 	return h, h.KDF.check()
 }
@@ -319,11 +412,40 @@ func writeExclusive(path string, data []byte) error {
 		}
 		return fmt.Errorf("wallet: init: %w", err)
 	}
+	syncDir(dir)
+	return nil
+}
+
+// replaceFile atomically replaces path: temp file, fsync, rename, fsync dir.
+func replaceFile(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".wallet-*.tmp")
+	if err != nil {
+		return fmt.Errorf("wallet: write header: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("wallet: write header: %w", err)
+	}
+	syncDir(dir)
+	return nil
+}
+
+func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync() // best effort: make the new name durable
 		d.Close()
 	}
-	return nil
 }
 
 func nonEmpty(dir string) bool {

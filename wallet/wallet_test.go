@@ -324,7 +324,8 @@ func TestOpenRefusals(t *testing.T) {
 		"fail/no-wallet":     {func(t *testing.T) string { return t.TempDir() }, ErrNotInitialized},
 		"fail/format":        {edit(func(h map[string]any) { h["format"] = "other" }), ErrCorrupt},
 		"fail/version":       {edit(func(h map[string]any) { h["version"] = 2 }), ErrCorrupt},
-		"fail/check-missing": {edit(func(h map[string]any) { delete(h, "check") }), ErrCorrupt},
+		"fail/key-missing":   {edit(func(h map[string]any) { delete(h, "wrappedKey") }), ErrCorrupt},
+		"fail/key-truncated": {edit(func(h map[string]any) { h["wrappedKey"] = h["wrappedKey"].(string)[:40] }), ErrCorrupt},
 		"fail/kdf-alg":       {kdf("alg", "scrypt"), ErrCorrupt},
 		"fail/time-below":    {kdf("time", 1), ErrCorrupt},
 		"fail/memory-below":  {kdf("memoryKiB", 1024), ErrCorrupt},
@@ -858,8 +859,55 @@ func TestDefaultKDF(t *testing.T) {
 	if _, err := Init(dir, pass); !errors.Is(err, ErrExists) {
 		t.Fatalf("second Init: %v", err)
 	}
+	w, err = Open(dir, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.ChangePassphrase(pass, []byte("next")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Init(t.TempDir(), nil); !errors.Is(err, ErrEmptyPassphrase) {
 		t.Fatalf("empty passphrase: %v", err)
+	}
+}
+
+func TestChangePassphrase(t *testing.T) {
+	w, dir := newWallet(t)
+	holder, _ := w.CreateDID(kms.Ed25519, "key")
+	e, err := w.Receive(context.Background(), []byte(newIssuer(t).issue(t, holder, nil, nil)), nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newPass := []byte("a new passphrase")
+	if err := w.rewrap([]byte("not it"), newPass, testKDF(t)); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("rewrap with a wrong old passphrase: %v", err)
+	}
+	if err := w.ChangePassphrase(pass, nil); !errors.Is(err, ErrEmptyPassphrase) {
+		t.Fatalf("empty new passphrase: %v", err)
+	}
+	p := testKDF(t)
+	p.Time++ // "raised" parameters are recorded and used
+	if err := w.rewrap(pass, newPass, p); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if got, _ := KDF(dir); got.Time != p.Time || !bytes.Equal(got.Salt, p.Salt) {
+		t.Fatalf("recorded %+v, want %+v", got, p)
+	}
+	if _, err := Open(dir, pass); !errors.Is(err, ErrWrongPassphrase) {
+		t.Fatalf("old passphrase: %v", err)
+	}
+	w2, err := Open(dir, newPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if got, err := w2.Get(e.ID); err != nil || got.Raw != e.Raw {
+		t.Fatalf("credential after change: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
+		t.Fatalf("left-over files: %v", ents)
 	}
 }
 
@@ -895,7 +943,7 @@ func BenchmarkDeriveDefault(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		derive(pass, p)
+		kek(pass, p)
 	}
 }
 
@@ -945,7 +993,7 @@ func FuzzReadHeader(f *testing.F) {
 			return
 		}
 		// Whatever is accepted is within the bounds Open will spend.
-		if h.KDF.Time > maxArgonTime || h.KDF.MemoryKiB > maxArgonMemoryKiB || h.KDF.Threads > maxArgonThreads || len(h.Check) != sha256.Size {
+		if h.KDF.Time > maxArgonTime || h.KDF.MemoryKiB > maxArgonMemoryKiB || h.KDF.Threads > maxArgonThreads || len(h.WrappedKey) == 0 {
 			t.Fatalf("accepted %+v", h)
 		}
 	})

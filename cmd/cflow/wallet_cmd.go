@@ -23,7 +23,11 @@ import (
 
 // passphraseEnv names the variable scripts put the wallet passphrase in;
 // there is deliberately no flag (it would show in process listings).
-const passphraseEnv = "CFLOW_WALLET_PASSPHRASE"
+// newPassphraseEnv is the new one for `wallet passphrase`.
+const (
+	passphraseEnv    = "CFLOW_WALLET_PASSPHRASE"
+	newPassphraseEnv = "CFLOW_WALLET_NEW_PASSPHRASE"
+)
 
 func defaultWalletDir() string {
 	if d, err := os.UserConfigDir(); err == nil {
@@ -63,6 +67,7 @@ func newWalletCmd() *cobra.Command {
 	}
 	cmd.AddCommand(
 		newWalletInitCmd(&dir),
+		newWalletPassphraseCmd(&dir),
 		newWalletDIDCmd(open),
 		newWalletReceiveCmd(open),
 		newWalletListCmd(open),
@@ -95,6 +100,38 @@ func newWalletInitCmd(dir *string) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Created an encrypted wallet in %s.\nNext: cflow wallet did create\n", *dir)
+			return nil
+		},
+	}
+}
+
+func newWalletPassphraseCmd(dir *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "passphrase",
+		Short: "Change the wallet passphrase (and raise the key-derivation cost to the current default)",
+		Long: "Change the wallet passphrase. The current one comes from " + passphraseEnv + ",\n" +
+			"the new one from " + newPassphraseEnv + "; on a terminal both are prompted for.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			old, err := promptOrEnv(cmd.ErrOrStderr(), passphraseEnv, "Current passphrase: ", false)
+			if err != nil {
+				return err
+			}
+			defer clear(old)
+			w, err := wallet.Open(*dir, old)
+			if err != nil {
+				return err
+			}
+			defer w.Close()
+			next, err := promptOrEnv(cmd.ErrOrStderr(), newPassphraseEnv, "New passphrase: ", true)
+			if err != nil {
+				return err
+			}
+			defer clear(next)
+			if err := w.ChangePassphrase(old, next); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.ErrOrStderr(), "Changed the wallet passphrase.")
 			return nil
 		},
 	}
@@ -390,15 +427,19 @@ func newWalletTokenCmd(open openFunc) *cobra.Command {
 // readPassphrase takes the passphrase from the environment or, on a
 // terminal, from a prompt on stderr (asked twice when confirm is set).
 func readPassphrase(stderr io.Writer, confirm bool) ([]byte, error) {
-	if v, ok := os.LookupEnv(passphraseEnv); ok {
+	return promptOrEnv(stderr, passphraseEnv, "Wallet passphrase: ", confirm)
+}
+
+func promptOrEnv(stderr io.Writer, env, prompt string, confirm bool) ([]byte, error) {
+	if v, ok := os.LookupEnv(env); ok {
 		if v == "" {
-			return nil, usageErr("%s is set but empty", passphraseEnv)
+			return nil, usageErr("%s is set but empty", env)
 		}
 		return []byte(v), nil
 	}
 	fd := int(os.Stdin.Fd())
 	if !term.IsTerminal(fd) {
-		return nil, usageErr("no passphrase: set %s or run on a terminal", passphraseEnv)
+		return nil, usageErr("no passphrase: set %s or run on a terminal", env)
 	}
 	ask := func(prompt string) ([]byte, error) {
 		fmt.Fprint(stderr, prompt)
@@ -409,7 +450,7 @@ func readPassphrase(stderr io.Writer, confirm bool) ([]byte, error) {
 		}
 		return p, nil
 	}
-	p, err := ask("Wallet passphrase: ")
+	p, err := ask(prompt)
 	if err != nil {
 		return nil, err
 	}
