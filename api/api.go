@@ -75,7 +75,8 @@ func NewRouter(cfg Config) http.Handler {
 	// No middleware.RealIP: it believes X-Forwarded-For / X-Real-IP /
 	// True-Client-IP from anyone, and the reverse proxy derives the
 	// upstream's X-Forwarded-For from RemoteAddr.
-	r.Use(s.recoverer, s.limitBody, s.logRequests)
+	// logRequests is outermost so refusals by the others (413, panics) are logged too.
+	r.Use(s.logRequests, s.recoverer, s.limitBody)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, ProblemNotFound, "", "no such endpoint")
 	})

@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,6 +53,34 @@ func TestReadyAndPanic(t *testing.T) {
 		p := problem(t, e.do(http.MethodGet, "/readyz", "", nil), http.StatusInternalServerError, api.ProblemInternal, "")
 		if strings.Contains(fmt.Sprint(p), "boom") {
 			t.Errorf("panic value leaked: %v", p)
+		}
+	})
+}
+
+// TestRoles: a role that is off serves nothing; the others are unaffected.
+func TestRoles(t *testing.T) {
+	full := newEnv(t, envOptions{})
+	h := api.NewRouter(api.Config{Roles: []string{api.RoleResolver}, Issuer: full.issuer, Verifier: full.verifier,
+		Gateway: full.gateway, Resolver: full.resolver})
+	do := func(method, path string) response {
+		req := httptest.NewRequest(method, path, strings.NewReader(`{}`))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return response{rec.Code, rec.Header(), rec.Body.Bytes()}
+	}
+	for _, c := range [][2]string{
+		{"POST", "/v1/issuers"}, {"GET", "/v1/issuers"}, {"POST", "/v1/credentials/issue"},
+		{"POST", "/v1/credentials/verify"}, {"POST", "/v1/presentations/verify"},
+		{"POST", "/v1/gateway/challenge"}, {"POST", "/v1/gateway/token"}, {"GET", "/.well-known/jwks.json"},
+	} {
+		t.Run("fail/off/"+c[0]+c[1], func(t *testing.T) {
+			problem(t, do(c[0], c[1]), http.StatusNotFound, api.ProblemNotFound, "")
+		})
+	}
+	t.Run("ok/resolver-on", func(t *testing.T) {
+		if r := do(http.MethodGet, "/1.0/identifiers/"+newParty(t).did); r.status != http.StatusOK {
+			t.Fatalf("%d %s", r.status, r.body)
 		}
 	})
 }
@@ -291,7 +321,8 @@ func TestIssue(t *testing.T) {
 // one byte more (413), with and without a Content-Length.
 func TestBodyLimit(t *testing.T) {
 	const limit = 1 << 20
-	e := newEnv(t, envOptions{maxBody: limit})
+	var logs syncBuffer
+	e := newEnv(t, envOptions{maxBody: limit, logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	body := func(n int) []byte {
 		// A JSON object padded with spaces to n bytes.
 		b := bytes.Repeat([]byte(" "), n)
@@ -315,6 +346,28 @@ func TestBodyLimit(t *testing.T) {
 	t.Run("fail/verify-limit-plus-one", func(t *testing.T) {
 		problem(t, e.do(http.MethodPost, "/v1/credentials/verify", "application/json", body(limit+1)), 413, api.ProblemTooLarge, "too_large")
 	})
+	t.Run("ok/refusals-are-logged", func(t *testing.T) {
+		if !strings.Contains(logs.String(), "path=/v1/credentials/verify status=413") {
+			t.Errorf("413 not in the request log:\n%s", logs.String())
+		}
+	})
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func TestVerifyCredential(t *testing.T) {

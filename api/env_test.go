@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -51,6 +52,7 @@ type envOptions struct {
 	upstreams []api.Upstream
 	maxBody   int64
 	ready     func(context.Context) error
+	logger    *slog.Logger
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -82,7 +84,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Keys: gwKeys, Policy: gateway.DefaultPolicy(iss.IsOwnIssuer)})
 	h := api.NewRouter(api.Config{
 		Roles: api.AllRoles, Issuer: iss, Verifier: v, Gateway: gw, Resolver: resolver,
-		Upstreams: o.upstreams, MaxBody: o.maxBody, Ready: o.ready,
+		Upstreams: o.upstreams, MaxBody: o.maxBody, Ready: o.ready, Logger: o.logger,
 	})
 	return &env{t: t, h: h, issuer: iss, gateway: gw, resolver: resolver, verifier: v}
 }
