@@ -40,7 +40,7 @@ const publicURL = "http://cflow.test"
 // env is a router wired the way cmd/cflow's openApp wires it, with real
 // parts: badger in a temp dir, kms, issuer, verifier, gateway, resolver.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	h        http.Handler
 	issuer   *issuer.Service
 	gateway  *gateway.Gateway
@@ -55,7 +55,7 @@ type envOptions struct {
 	logger    *slog.Logger
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
 	if err != nil {
@@ -96,7 +96,7 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T) map[string]any {
+func (r response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
