@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -128,6 +129,47 @@ func TestFlow(t *testing.T) {
 	}
 	if shown.ID != id1 || shown.Credential.CredentialSubject["id"] != holder {
 		t.Errorf("wallet show = id %q subject %v, want %s / %s", shown.ID, shown.Credential.CredentialSubject["id"], id1, holder)
+	}
+
+	// A presentation by hand: only the JWT on stdout; it verifies with its
+	// challenge and domain through the CLI and the API, and not with another.
+	const nonce, aud = "e2e-nonce-1", "https://rp.example"
+	vp := oneLine(t, "wallet present", mustCflow(t, env, w("present", "--challenge", nonce, "--audience", aud, "--credential", id1)...).stdout)
+	if c := jwtClaims(t, vp); c["iss"] != holder || c["nonce"] != nonce || c["aud"] != aud {
+		t.Errorf("presentation iss/nonce/aud = %v/%v/%v, want %s/%s/%s", c["iss"], c["nonce"], c["aud"], holder, nonce, aud)
+	}
+	vpFile := writeFile(t, dir, "vp.jwt", vp)
+	if r := cflow(t, nil, nil, "verify", vpFile, "--challenge", nonce, "--domain", aud); r.code != 0 {
+		t.Errorf("cflow verify presentation:\n%s", r)
+	}
+	if r := cflow(t, nil, nil, "verify", vpFile, "--challenge", nonce, "--domain", "https://evil.example"); r.code != 1 || !strings.Contains(r.stdout, `"domain_mismatch"`) {
+		t.Errorf("cflow verify presentation for another domain:\n%s\nwant exit 1 domain_mismatch", r)
+	}
+	if r := postJSON(t, base+"/v1/presentations/verify", map[string]any{"verifiablePresentation": vp,
+		"options": map[string]any{"challenge": nonce, "domain": aud}}); r.status != http.StatusOK || r.json(t)["verified"] != true {
+		t.Errorf("POST /v1/presentations/verify: %s", r)
+	}
+
+	// The exchange by hand (RFC 8693 §2.1): a gateway nonce works once.
+	ch := do(t, http.MethodPost, base+"/v1/gateway/challenge", "", nil)
+	chm := ch.json(t)
+	gwNonce, _ := chm["nonce"].(string)
+	if ch.status != http.StatusOK || gwNonce == "" || chm["audience"] != base {
+		t.Fatalf("POST /v1/gateway/challenge: %s", ch)
+	}
+	gwVP := oneLine(t, "wallet present", mustCflow(t, env, w("present", "--challenge", gwNonce, "--audience", base, "--credential", id1)...).stdout)
+	form := url.Values{
+		"grant_type":         {"urn:ietf:params:oauth:grant-type:token-exchange"},
+		"subject_token":      {gwVP},
+		"subject_token_type": {"urn:ietf:params:oauth:token-type:jwt"},
+	}.Encode()
+	if r := do(t, http.MethodPost, base+"/v1/gateway/token", "application/x-www-form-urlencoded", []byte(form)); r.status != http.StatusOK ||
+		r.json(t)["token_type"] != "Bearer" || r.json(t)["issued_token_type"] != "urn:ietf:params:oauth:token-type:access_token" {
+		t.Errorf("token exchange: %s", r)
+	}
+	if r := do(t, http.MethodPost, base+"/v1/gateway/token", "application/x-www-form-urlencoded", []byte(form)); r.status != http.StatusBadRequest ||
+		r.json(t)["error"] != "invalid_grant" || !strings.Contains(string(r.body), "nonce_reused") {
+		t.Errorf("replayed exchange: %s, want 400 invalid_grant nonce_reused", r)
 	}
 
 	// Token: only the JWT on stdout; signed by the key in the JWKS.
