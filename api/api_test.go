@@ -287,7 +287,7 @@ func TestIssue(t *testing.T) {
 		typ    string
 		code   string
 	}{
-		{name: "fail/format-unsupported", body: `{"credential":{"credentialSubject":{}},"options":{"issuer":"` + id + `","format":"ldp_vc"}}`,
+		{name: "fail/format-unsupported", body: `{"credential":{"credentialSubject":{}},"options":{"issuer":"` + id + `","format":"mso_mdoc"}}`,
 			status: 400, typ: api.ProblemInvalidCred, code: vc.CodeUnsupportedFormat},
 		{name: "fail/vc+jwt-on-1.1-context", body: `{"credential":{"@context":["` + vc.ContextV1 + `"],"credentialSubject":{}},"options":{"issuer":"` + id + `","format":"vc+jwt"}}`,
 			status: 400, typ: api.ProblemInvalidCred, code: vc.CodeUnsupportedFormat},

@@ -378,6 +378,7 @@ func TestOpenAPISchemasRefuse(t *testing.T) {
 		{"fail/problem-without-type", "Problem", `{"title":"Bad Request","status":400}`},
 		{"fail/problem-status-as-string", "Problem", `{"type":"https://x/","title":"t","status":"400"}`},
 		{"fail/issue-response-not-jwt", "IssueCredentialResponse", `{"verifiableCredential":"a.b"}`},
+		{"fail/issue-response-object-without-proof", "IssueCredentialResponse", `{"verifiableCredential":{"@context":[],"type":[],"issuer":"did:x:y","credentialSubject":{}}}`},
 		{"fail/verification-problem-verified-true", "VerificationProblem", `{"type":"https://x/","title":"t","status":422,"code":"expired","detail":"d","verified":true,"checks":[],"warnings":[],"errors":[{"code":"expired","message":"m"}]}`},
 		{"fail/verification-problem-no-errors", "VerificationProblem", `{"type":"https://x/","title":"t","status":422,"code":"expired","detail":"d","verified":false,"checks":[],"warnings":[],"errors":[]}`},
 		{"fail/unknown-check", "VerificationResult", `{"verified":true,"checks":["vibes"],"warnings":[],"errors":[]}`},
