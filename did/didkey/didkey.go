@@ -1,6 +1,6 @@
 // Package didkey implements the did:key method (W3C CCG did:key v0.7): a DID
 // that is its own public key. It resolves Ed25519, X25519, P-256, P-384 and
-// secp256k1 keys and creates DIDs for Ed25519 and P-256 keys. Nothing is
+// secp256k1 keys and creates DIDs for the same key types. Nothing is
 // fetched and nothing is stored.
 package didkey
 
