@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,6 +22,7 @@ import (
 	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
+	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 )
 
@@ -56,7 +58,7 @@ type Record struct {
 }
 
 // Formats this issuer signs.
-var Formats = []string{string(vcjose.JWTVCJSON), string(vcjose.VCJWT)}
+var Formats = []string{string(vcjose.JWTVCJSON), string(vcjose.VCJWT), string(FormatLDPVC)}
 
 // Service issues credentials.
 type Service struct {
@@ -64,6 +66,7 @@ type Service struct {
 	records  store.Bucket
 	keys     *kms.Manager
 	now      func() time.Time
+	proofs   atomic.Pointer[dataintegrity.Engine] // ldp_vc; see sign.go
 
 	mu    sync.RWMutex
 	cache map[string]*Profile // id and DID → profile
@@ -185,7 +188,10 @@ func (s *Service) IsOwnIssuer(d string) bool {
 // Options are the VC-API issuance options.
 type Options struct {
 	Issuer string `json:"issuer"` // profile id or DID
-	Format string `json:"format"` // jwt_vc_json (default) | vc+jwt
+	Format string `json:"format"` // jwt_vc_json (default) | vc+jwt | ldp_vc
+	// Cryptosuite for ldp_vc: eddsa-rdfc-2022 (Ed25519 default),
+	// ecdsa-rdfc-2019 (P-256 default), eddsa-jcs-2022.
+	Cryptosuite string `json:"cryptosuite,omitempty"`
 }
 
 // Request is the body of POST /v1/credentials/issue (VC-API "IssueCredentialRequest").
@@ -196,12 +202,12 @@ type Request struct {
 
 // Issued is a signed credential and its record.
 type Issued struct {
-	Credential string // compact JWS
+	Credential any // compact JWS string, or the ldp_vc object with its proof
 	Record     Record
 }
 
 // Issue validates, completes and signs a credential.
-func (s *Service) Issue(_ context.Context, req Request) (*Issued, error) {
+func (s *Service) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if req.Credential == nil {
 		return nil, fmt.Errorf("%w: credential is required", ErrInvalidRequest)
 	}
@@ -209,8 +215,8 @@ func (s *Service) Issue(_ context.Context, req Request) (*Issued, error) {
 	if format == "" {
 		format = vcjose.JWTVCJSON
 	}
-	if format != vcjose.JWTVCJSON && format != vcjose.VCJWT {
-		return nil, vc.Errorf(vc.CodeUnsupportedFormat, "format %q is not supported (jwt_vc_json, vc+jwt)", format)
+	if format != vcjose.JWTVCJSON && format != vcjose.VCJWT && format != FormatLDPVC {
+		return nil, vc.Errorf(vc.CodeUnsupportedFormat, "format %q is not supported (jwt_vc_json, vc+jwt, ldp_vc)", format)
 	}
 	ref := req.Options.Issuer
 	if ref == "" {
@@ -238,7 +244,7 @@ func (s *Service) Issue(_ context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return nil, fmt.Errorf("issuer: key of %s: %w", p.ID, err)
 	}
-	jwt, err := vcjose.SignCredential(c, format, signer, p.VerificationMethod)
+	jwt, err := s.sign(ctx, c, format, req.Options.Cryptosuite, p, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +264,7 @@ func (s *Service) Issue(_ context.Context, req Request) (*Issued, error) {
 func (s *Service) complete(doc map[string]any, p *Profile, format vcjose.Format) error {
 	if _, ok := doc["@context"]; !ok {
 		base := vc.ContextV1
-		if format == vcjose.VCJWT {
+		if format == vcjose.VCJWT || format == FormatLDPVC {
 			base = vc.ContextV2
 		}
 		doc["@context"] = []any{base}

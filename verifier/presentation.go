@@ -118,13 +118,43 @@ func (v *Verifier) embeddedPresentation(ctx context.Context, r *Result, doc map[
 	if p.Holder != "" && p.Holder != holder {
 		return nil, "", "", vc.Errorf(vc.CodeHolderMismatch, "signed by %s, but the holder is %s", vmID, p.Holder)
 	}
+	nonce := o.Challenge
+	if nonce == "" {
+		// A caller that checks nonces itself (the gateway) reads the signed
+		// challenge (VC Data Integrity §2.1.1).
+		if nonce, err = proofChallenge(doc); err != nil {
+			return nil, "", "", err
+		}
+	}
 	if o.Challenge != "" {
 		r.pass(CheckChallenge)
 	}
 	if o.Domain != "" {
 		r.pass(CheckDomain)
 	}
-	return p, holder, o.Challenge, nil
+	return p, holder, nonce, nil
+}
+
+// proofChallenge returns the challenge every proof of a verified
+// presentation carries; proofs that disagree are refused.
+func proofChallenge(doc map[string]any) (string, error) {
+	var proofs []any
+	switch t := doc["proof"].(type) {
+	case map[string]any:
+		proofs = []any{t}
+	case []any:
+		proofs = t
+	}
+	challenge := ""
+	for i, raw := range proofs {
+		pr, _ := raw.(map[string]any)
+		c, _ := pr["challenge"].(string)
+		if i > 0 && c != challenge {
+			return "", vc.Errorf(vc.CodeChallengeMismatch, "the presentation's proofs carry different challenges")
+		}
+		challenge = c
+	}
+	return challenge, nil
 }
 
 // checkChallenge compares the presentation's nonce and audience with what

@@ -14,8 +14,10 @@ import (
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/internal/jsonld"
 	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/store"
+	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	"github.com/credentialflow/cflow/issuer"
 	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/gateway"
@@ -72,8 +74,13 @@ func openApp(cfg serverConfig) (*app, error) {
 	fail := func(err error) (*app, error) { db.Close(); return nil, err }
 
 	resolver := newResolver()
-	v := verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew})
+	// One JSON-LD processor (embedded contexts only, processed once) for
+	// issuing and verifying Data Integrity proofs.
+	proofs := dataintegrity.New(jsonld.New(), nil)
+	v := verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew,
+		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver)})
 	a.issuer = issuer.New(db, keys, nil)
+	a.issuer.UseProofEngine(proofs)
 
 	var upstreams []api.Upstream
 	for _, u := range cfg.Upstreams {

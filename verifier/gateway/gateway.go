@@ -7,6 +7,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
+	"github.com/credentialflow/cflow/internal/jsonx"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/verifier"
 )
@@ -145,7 +147,19 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (*TokenResp
 	if req.RequestedTokenType != "" && req.RequestedTokenType != TokenTypeAccessToken && req.RequestedTokenType != TokenTypeJWT {
 		return nil, nil, oauthErr("invalid_request", "requested_token_type %q is not supported", req.RequestedTokenType)
 	}
-	res := g.cfg.Verifier.VerifyPresentation(ctx, req.SubjectToken, verifier.Options{Domain: g.cfg.Issuer})
+	var subject any = req.SubjectToken
+	if strings.HasPrefix(strings.TrimSpace(req.SubjectToken), "{") {
+		// An ldp_vp (Data Integrity proof) travels as its JSON object.
+		var doc map[string]any
+		if err := jsonx.CheckStrict([]byte(req.SubjectToken)); err != nil {
+			return nil, nil, oauthErr("invalid_request", "subject_token is not a JWT or a JSON presentation: %v", err)
+		}
+		if err := json.Unmarshal([]byte(req.SubjectToken), &doc); err != nil {
+			return nil, nil, oauthErr("invalid_request", "subject_token is not a JSON object: %v", err)
+		}
+		subject = doc
+	}
+	res := g.cfg.Verifier.VerifyPresentation(ctx, subject, verifier.Options{Domain: g.cfg.Issuer})
 	if !res.Verified {
 		e := res.Errors[0]
 		return nil, nil, grantErr(e.Code, e.Message)
