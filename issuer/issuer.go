@@ -43,6 +43,8 @@ type Profile struct {
 	Formats            []string  `json:"formats"`
 	CreatedAt          time.Time `json:"createdAt"`
 	KeyID              string    `json:"keyId"` // kms key id; not secret, but internal
+	// Suspension: this profile's status lists include suspension (status.go).
+	Suspension bool `json:"suspension,omitempty"`
 }
 
 // Record is what is kept about an issued credential: metadata, not claims.
@@ -67,6 +69,7 @@ type Service struct {
 	keys     *kms.Manager
 	now      func() time.Time
 	proofs   atomic.Pointer[dataintegrity.Engine] // ldp_vc; see sign.go
+	status   *statusLists                         // nil until EnableStatus; see status.go
 
 	mu    sync.RWMutex
 	cache map[string]*Profile // id and DID → profile
@@ -85,6 +88,8 @@ type CreateProfileRequest struct {
 	Name    string `json:"name"`
 	Method  string `json:"method"`  // key (default) | jwk
 	KeyType string `json:"keyType"` // Ed25519 (default) | P-256
+	// Suspension adds a suspension status list beside revocation.
+	Suspension bool `json:"suspension"`
 }
 
 // MaxNameLength bounds a profile name.
@@ -128,6 +133,7 @@ func (s *Service) CreateProfile(_ context.Context, req CreateProfileRequest) (*P
 		ID: uuid.NewString(), Name: name, Method: req.Method, KeyType: string(kt), DID: d,
 		VerificationMethod: vm, Formats: Formats, CreatedAt: s.now().UTC(), KeyID: keyID,
 	}
+	p.Suspension = req.Suspension
 	if err := s.profiles.PutJSON(p.ID, p); err != nil {
 		return nil, fmt.Errorf("issuer: save profile: %w", err)
 	}
@@ -192,6 +198,9 @@ type Options struct {
 	// Cryptosuite for ldp_vc: eddsa-rdfc-2022 (Ed25519 default),
 	// ecdsa-rdfc-2019 (P-256 default), eddsa-jcs-2022.
 	Cryptosuite string `json:"cryptosuite,omitempty"`
+	// CredentialStatus false issues without a status list entry (default true
+	// when status lists are enabled).
+	CredentialStatus *bool `json:"credentialStatus,omitempty"`
 }
 
 // Request is the body of POST /v1/credentials/issue (VC-API "IssueCredentialRequest").
@@ -236,6 +245,10 @@ func (s *Service) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err := s.complete(doc, p, format); err != nil {
 		return nil, err
 	}
+	slot, err := s.attachStatus(ctx, doc, p, req.Options)
+	if err != nil {
+		return nil, err
+	}
 	c, err := vc.ParseCredential(doc)
 	if err != nil {
 		return nil, err
@@ -253,8 +266,8 @@ func (s *Service) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if ids := c.SubjectIDs(); len(ids) > 0 {
 		rec.Subject = ids[0]
 	}
-	if err := s.records.PutJSON(rec.ID, rec); err != nil {
-		return nil, fmt.Errorf("issuer: record %s: %w", rec.ID, err)
+	if err := s.recordIssued(rec, slot); err != nil {
+		return nil, err
 	}
 	return &Issued{Credential: jwt, Record: rec}, nil
 }
