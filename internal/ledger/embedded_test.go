@@ -262,3 +262,20 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTxToReceipt: one registry write on the embedded chain, from
+// signing to a receipt whose block is synced to disk.
+func BenchmarkTxToReceipt(b *testing.B) {
+	l, err := OpenEmbedded(b.TempDir(), EmbeddedOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := setAttr(ctx, l, i); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
