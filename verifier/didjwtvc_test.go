@@ -34,10 +34,12 @@ func loadDidJwtVc(t testing.TB) map[string]vectorCase {
 	return f.Cases
 }
 
+// newVerifier is configured as cflow runs it: the method registry behind
+// the resolution cache.
 func newVerifier() *verifier.Verifier {
-	return verifier.New(verifier.Config{Resolver: did.NewRegistry(map[string]did.Resolver{
+	return verifier.New(verifier.Config{Resolver: did.NewCache(did.NewRegistry(map[string]did.Resolver{
 		didkey.Method: didkey.Resolver{}, didjwk.Method: didjwk.Resolver{},
-	})})
+	}), did.CacheOptions{})})
 }
 
 // The did-jwt-vc vectors were made by another implementation: each gets the

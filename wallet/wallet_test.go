@@ -603,10 +603,10 @@ func TestPresent(t *testing.T) {
 			if pt.Header.Kid != tc.wantKid {
 				t.Errorf("kid = %s, want %s", pt.Header.Kid, tc.wantKid)
 			}
-			exp, _ := pt.Claims["exp"].(json.Number).Int64()
-			iat, _ := pt.Claims["iat"].(json.Number).Int64()
-			if exp-iat != int64(PresentationTTL/time.Second) {
-				t.Errorf("exp - iat = %d s, want %v", exp-iat, PresentationTTL)
+			exp, _ := pt.Claims["exp"].(float64)
+			iat, _ := pt.Claims["iat"].(float64)
+			if int64(exp-iat) != int64(PresentationTTL/time.Second) {
+				t.Errorf("exp - iat = %d s, want %v", int64(exp-iat), PresentationTTL)
 			}
 			res := testVerifier(w).VerifyPresentation(ctx, tok, verifier.Options{Challenge: challenge, Domain: aud})
 			if !res.Verified {

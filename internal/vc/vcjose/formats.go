@@ -2,7 +2,7 @@ package vcjose
 
 import (
 	"crypto"
-	"encoding/json"
+	"maps"
 	"math"
 	"time"
 
@@ -83,14 +83,13 @@ func DecodeCredential(t *Token) (*vc.Credential, Envelope, Format, error) {
 		if !ok {
 			return nil, env, "", vc.Errorf(vc.CodeMalformed, "the vc claim must be an object")
 		}
-		doc = normalizeNumbers(doc).(map[string]any)
 		if err := mergeV1(doc, env); err != nil {
 			return nil, env, "", err
 		}
 		c, err := vc.ParseCredential(doc)
 		return c, env, JWTVCJSON, err
 	}
-	doc := normalizeNumbers(t.Claims).(map[string]any)
+	doc := maps.Clone(t.Claims)
 	for _, k := range []string{"iss", "sub", "jti", "nbf", "exp", "iat", "aud", "nonce", "cnf"} {
 		delete(doc, k)
 	}
@@ -229,7 +228,7 @@ func DecodePresentation(t *Token) (*vc.Presentation, Envelope, Format, error) {
 		}
 		doc, f = m, JWTVPJSON
 	}
-	doc = normalizeNumbers(doc).(map[string]any)
+	doc = maps.Clone(doc)
 	if f == VPJWT {
 		for _, k := range []string{"iss", "sub", "jti", "nbf", "exp", "iat", "aud", "nonce", "cnf"} {
 			delete(doc, k)
@@ -272,9 +271,8 @@ func envelope(c map[string]any) (Envelope, error) {
 		if !ok {
 			return time.Time{}
 		}
-		n, isNum := v.(json.Number)
-		f, perr := n.Float64()
-		if !isNum || perr != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
+		f, isNum := v.(float64)
+		if !isNum || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
 			err = vc.Errorf(vc.CodeClaimInvalid, "%s must be a NumericDate (a number of seconds, RFC 7519 §2)", name)
 			return time.Time{}
 		}
@@ -289,7 +287,7 @@ func envelope(c map[string]any) (Envelope, error) {
 	// iat is informational (RFC 7519 §4.1.6) and decides nothing here; some
 	// producers (the W3C VC-JOSE-COSE suite among them) write it as a string,
 	// so a non-number iat is ignored rather than refused.
-	if _, isNum := c["iat"].(json.Number); isNum {
+	if _, isNum := c["iat"].(float64); isNum {
 		e.IssuedAt = date("iat")
 	}
 	switch a := c["aud"].(type) {
@@ -308,28 +306,4 @@ func envelope(c map[string]any) (Envelope, error) {
 		return e, vc.Errorf(vc.CodeClaimInvalid, "aud must be a string or a list of strings")
 	}
 	return e, nil
-}
-
-// normalizeNumbers turns json.Number values into float64 or int64 so the
-// document marshals and compares like one decoded the ordinary way.
-func normalizeNumbers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalizeNumbers(e)
-		}
-		return t
-	case []any:
-		for i, e := range t {
-			t[i] = normalizeNumbers(e)
-		}
-		return t
-	case json.Number:
-		if i, err := t.Int64(); err == nil {
-			return i
-		}
-		f, _ := t.Float64()
-		return f
-	}
-	return v
 }

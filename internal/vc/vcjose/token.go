@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -34,7 +35,7 @@ type Token struct {
 	Raw     string
 	Header  Header
 	Payload []byte
-	Claims  map[string]any // the payload as JSON; numbers are json.Number
+	Claims  map[string]any // the payload as JSON (numbers as float64)
 
 	signingInput []byte // ASCII(header '.' payload), RFC 7515 §5.2 step 8
 	signature    []byte
@@ -93,12 +94,17 @@ func decodeObject(raw []byte, v any, what string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
 		return vc.Errorf(vc.CodeMalformed, "%s is not a JSON object", what)
 	}
-	if err := jsonx.Unmarshal(raw, v); err != nil {
+	if err := jsonx.CheckStrict(raw); err != nil {
 		code := vc.CodeMalformed
-		if strings.Contains(err.Error(), jsonx.ErrDuplicateKey.Error()) {
+		if errors.Is(err, jsonx.ErrDuplicateKey) {
 			code = vc.CodeDuplicateKey
 		}
 		return vc.Wrap(code, err, "%s", what)
+	}
+	// Plain float64 numbers: NumericDates fit exactly, and a decoder with
+	// UseNumber costs a second buffer per call on the hot path.
+	if err := json.Unmarshal(raw, v); err != nil {
+		return vc.Wrap(vc.CodeMalformed, err, "%s", what)
 	}
 	return nil
 }
