@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
@@ -43,13 +44,13 @@ func Dial(ctx context.Context, rpcURL string, registry common.Address, keyFile s
 func dialKey(ctx context.Context, rpcURL string, registry common.Address, key *ecdsa.PrivateKey, o DialOptions) (*Ledger, error) {
 	c, err := ethclient.DialContext(ctx, rpcURL)
 	if err != nil {
-		return nil, fmt.Errorf("ledger: dial %s: %w", redact(rpcURL), err)
+		return nil, fmt.Errorf("ledger: dial %s: %w", redact(rpcURL), scrub(err, rpcURL))
 	}
 	l := &Ledger{Client: c, Registry: registry, ABI: contracts.NewEthereumDIDRegistry()}
 	l.closers = append(l.closers, func() error { c.Close(); return nil })
 	if l.ChainID, err = c.ChainID(ctx); err != nil {
 		l.Close()
-		return nil, fmt.Errorf("ledger: chain id from %s: %w", redact(rpcURL), err)
+		return nil, fmt.Errorf("ledger: chain id from %s: %w", redact(rpcURL), scrub(err, rpcURL))
 	}
 	if err := checkRegistry(ctx, c, registry); err != nil {
 		l.Close()
@@ -78,4 +79,32 @@ func redact(raw string) string {
 	}
 	u.User, u.RawQuery = nil, ""
 	return u.String()
+}
+
+// scrubbed keeps an error for errors.Is/As but prints it without the
+// credentials of the RPC URL, which the HTTP client quotes in its errors.
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (e *scrubbed) Error() string { return e.msg }
+func (e *scrubbed) Unwrap() error { return e.err }
+
+func scrub(err error, raw string) error {
+	msg := err.Error()
+	u, perr := url.Parse(raw)
+	if perr != nil {
+		return &scrubbed{msg: strings.ReplaceAll(msg, raw, "<RPC URL>"), err: err}
+	}
+	if u.RawQuery != "" {
+		msg = strings.ReplaceAll(msg, "?"+u.RawQuery, "")
+	}
+	if u.User != nil {
+		msg = strings.ReplaceAll(msg, u.User.String()+"@", "")
+		if p, ok := u.User.Password(); ok {
+			msg = strings.ReplaceAll(msg, p, "***")
+		}
+	}
+	return &scrubbed{msg: msg, err: err}
 }

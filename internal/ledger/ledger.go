@@ -81,7 +81,7 @@ func (l *Ledger) Close() error {
 	return errors.Join(errs...)
 }
 
-// Send packs nothing: it sends data to the registry from the ledger's
+// Send sends calldata (packed with l.ABI) to the registry from the ledger's
 // account and waits until the transaction is mined (and, on the embedded
 // chain, synced to disk).
 func (l *Ledger) Send(ctx context.Context, data []byte) (*types.Receipt, error) {
