@@ -151,3 +151,37 @@ func TestAriesRejectsTampered(t *testing.T) {
 		t.Fatalf("ours: %+v", r.Errors)
 	}
 }
+
+// BenchmarkRatios interleaves the floor, our verification and aries on the
+// same credential in one loop and reports the ratios, so a noisy shared
+// machine slows all three alike: x_floor = ours ÷ crypto/ed25519,
+// aries_x = aries ÷ ours.
+func BenchmarkRatios(b *testing.B) {
+	f := newFixture(b)
+	v := newVerifier()
+	ctx := context.Background()
+	msg, sig := signingInput(f.credJWT)
+	pub := f.issuerKey.Public().(ed25519.PublicKey)
+	opts := []ariesverifiable.CredentialOpt{
+		ariesverifiable.WithPublicKeyFetcher(ariesverifiable.SingleKey([]byte(pub), "Ed25519VerificationKey2018")),
+		ariesverifiable.WithBaseContextValidation(),
+	}
+	v.VerifyCredential(ctx, f.credJWT) // warm the resolver cache
+	var floor, ours, aries time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		ed25519.Verify(pub, msg, sig)
+		t1 := time.Now()
+		if r := v.VerifyCredential(ctx, f.credJWT); !r.Verified {
+			b.Fatal(r.Errors)
+		}
+		t2 := time.Now()
+		if _, err := ariesverifiable.ParseCredential([]byte(f.credJWT), opts...); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		floor, ours, aries = floor+t1.Sub(t0), ours+t2.Sub(t1), aries+t3.Sub(t2)
+	}
+	b.ReportMetric(float64(ours)/float64(floor), "x_floor")
+	b.ReportMetric(float64(aries)/float64(ours), "aries_x")
+}

@@ -56,3 +56,60 @@ func FuzzCheckStrict(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodeObjectMatchesEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"a":1,"b":[true,false,null,"x\"y\u00e9"],"c":{"d":-1.5e+3,"e":[]},"f":{},"g":0.1}`,
+		`{"vc":{"@context":["https://www.w3.org/2018/credentials/v1"],"credentialSubject":{"id":"did:key:z6Mk"}},"nbf":1796292000,"iss":"did:key:z6Mk"}`,
+		"{\"bad utf8\":\"\xff\"}",
+	} {
+		got, err := DecodeObject([]byte(in))
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		var want map[string]any
+		if err := json.Unmarshal([]byte(in), &want); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		if string(g) != string(w) {
+			t.Fatalf("DecodeObject(%s) = %s, encoding/json gives %s", in, g, w)
+		}
+	}
+	for _, tc := range []struct {
+		in   string
+		want error
+	}{
+		{`{"a":1,"a":2}`, ErrDuplicateKey},
+		{`{"alg":"x","\u0061lg":"none"}`, ErrDuplicateKey},
+		{`[1]`, ErrSyntax},
+		{`{"a":1} x`, ErrSyntax},
+		{`{"a":01}`, ErrSyntax},
+	} {
+		if _, err := DecodeObject([]byte(tc.in)); !errors.Is(err, tc.want) {
+			t.Errorf("DecodeObject(%s) = %v, want %v", tc.in, err, tc.want)
+		}
+	}
+}
+
+func FuzzDecodeObject(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":[1,{"b":"c"}]}`, `{"a":1,"a":2}`, `{"\u00e9":"\ud800"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := DecodeObject(data)
+		if err != nil {
+			return
+		}
+		var want map[string]any
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("accepted what encoding/json refuses: %q: %v", data, err)
+		}
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		if string(g) != string(w) {
+			t.Fatalf("%q: got %s, want %s", data, g, w)
+		}
+	})
+}

@@ -94,17 +94,19 @@ func decodeObject(raw []byte, v any, what string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
 		return vc.Errorf(vc.CodeMalformed, "%s is not a JSON object", what)
 	}
-	if err := jsonx.CheckStrict(raw); err != nil {
+	var err error
+	if m, ok := v.(*map[string]any); ok {
+		// The payload: strict checks and decoding in one pass.
+		*m, err = jsonx.DecodeObject(raw)
+	} else if err = jsonx.CheckStrict(raw); err == nil {
+		err = json.Unmarshal(raw, v)
+	}
+	if err != nil {
 		code := vc.CodeMalformed
 		if errors.Is(err, jsonx.ErrDuplicateKey) {
 			code = vc.CodeDuplicateKey
 		}
 		return vc.Wrap(code, err, "%s", what)
-	}
-	// Plain float64 numbers: NumericDates fit exactly, and a decoder with
-	// UseNumber costs a second buffer per call on the hot path.
-	if err := json.Unmarshal(raw, v); err != nil {
-		return vc.Wrap(vc.CodeMalformed, err, "%s", what)
 	}
 	return nil
 }
