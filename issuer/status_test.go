@@ -206,8 +206,12 @@ func TestSetStatus(t *testing.T) {
 	e := newStatusEnv(t)
 	both, revOnly := e.profile(true), e.profile(false)
 	ctx := context.Background()
-	rev := func(v bool) issuer.StatusChange { return issuer.StatusChange{Purpose: issuer.PurposeRevocation, Value: v} }
-	sus := func(v bool) issuer.StatusChange { return issuer.StatusChange{Purpose: issuer.PurposeSuspension, Value: v} }
+	rev := func(v bool) issuer.StatusChange {
+		return issuer.StatusChange{Purpose: issuer.PurposeRevocation, Value: v}
+	}
+	sus := func(v bool) issuer.StatusChange {
+		return issuer.StatusChange{Purpose: issuer.PurposeSuspension, Value: v}
+	}
 	for _, tc := range []struct {
 		name      string
 		profile   *issuer.Profile
