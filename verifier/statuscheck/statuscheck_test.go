@@ -1,0 +1,503 @@
+package statuscheck_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/internal/status"
+	"github.com/credentialflow/cflow/internal/vc"
+	"github.com/credentialflow/cflow/internal/vc/vcjose"
+	"github.com/credentialflow/cflow/verifier"
+	"github.com/credentialflow/cflow/verifier/statuscheck"
+)
+
+// key is a did:key issuer that signs status list credentials.
+type key struct {
+	did, vm string
+	priv    ed25519.PrivateKey
+}
+
+func newKey(t testing.TB) key {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := didkey.New(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key{did: d, vm: d + "#" + strings.TrimPrefix(d, "did:key:"), priv: priv}
+}
+
+// listDoc is a BitstringStatusListCredential (§2.2) for url.
+func listDoc(url, issuer, purpose, encoded string) map[string]any {
+	return map[string]any{
+		"@context":  []any{vc.ContextV2},
+		"id":        url,
+		"type":      []any{"VerifiableCredential", "BitstringStatusListCredential"},
+		"issuer":    issuer,
+		"validFrom": "2024-01-01T00:00:00Z",
+		"credentialSubject": map[string]any{
+			"id": url + "#list", "type": "BitstringStatusList", "statusPurpose": purpose, "encodedList": encoded,
+		},
+	}
+}
+
+func (k key) sign(t testing.TB, doc map[string]any) string {
+	t.Helper()
+	c, err := vc.ParseCredential(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := vcjose.VCJWT
+	if c.Version == 1 {
+		f = vcjose.JWTVCJSON
+	}
+	jws, err := vcjose.SignCredential(c, f, k.priv, k.vm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jws
+}
+
+// encoded is the encodedList of a list of n entries with the given bits set.
+func encoded(t testing.TB, n int, set ...int) string {
+	t.Helper()
+	l, err := status.New(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range set {
+		if err := l.Set(i, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := l.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// rawEncoded gzips arbitrary bytes into a multibase encodedList (lists the
+// status package would refuse to build).
+func rawEncoded(b []byte) string {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	return "u" + base64.RawURLEncoding.EncodeToString(buf.Bytes())
+}
+
+func credential(t testing.TB, issuer string, entries ...map[string]any) *vc.Credential {
+	t.Helper()
+	st := make([]any, len(entries))
+	for i, e := range entries {
+		st[i] = e
+	}
+	c, err := vc.ParseCredential(map[string]any{
+		"@context": []any{vc.ContextV2}, "type": []any{"VerifiableCredential"}, "issuer": issuer,
+		"credentialSubject": map[string]any{"id": "did:example:holder"}, "credentialStatus": st,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func entry(url, purpose string, index int) map[string]any {
+	return map[string]any{"id": url + "#" + strconv.Itoa(index), "type": "BitstringStatusListEntry",
+		"statusPurpose": purpose, "statusListIndex": strconv.Itoa(index), "statusListCredential": url}
+}
+
+func newVerifier() *verifier.Verifier {
+	return verifier.New(verifier.Config{Resolver: did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}})})
+}
+
+// site serves fixed bodies by path and counts requests.
+type site struct {
+	*httptest.Server
+	bodies map[string]string
+	hits   atomic.Int64
+}
+
+func newSite(t *testing.T) *site {
+	s := &site{bodies: map[string]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/redirect-away", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://localhost:1/elsewhere", http.StatusFound)
+	})
+	mux.HandleFunc("/huge", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write(bytes.Repeat([]byte("a"), statuscheck.DefaultMaxBytes+10))
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.hits.Add(1)
+		b, ok := s.bodies[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vc+jwt")
+		w.Write([]byte(b))
+	})
+	s.Server = httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newChecker(t testing.TB, cfg statuscheck.Config) *statuscheck.Checker {
+	t.Helper()
+	if cfg.Verifier == nil {
+		cfg.Verifier = newVerifier()
+	}
+	c, err := statuscheck.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCheckStatus(t *testing.T) {
+	iss, other := newKey(t), newKey(t)
+	s := newSite(t)
+	u := func(p string) string { return s.URL + p }
+	n := status.MinEntries
+	last := n - 1
+	good := encoded(t, n, 0, 7, 8, last)
+	s.bodies["/rev"] = iss.sign(t, listDoc(u("/rev"), iss.did, "revocation", good))
+	s.bodies["/sus"] = iss.sign(t, listDoc(u("/sus"), iss.did, "suspension", good))
+	s.bodies["/other-issuer"] = other.sign(t, listDoc(u("/other-issuer"), other.did, "revocation", good))
+	s.bodies["/id-mismatch"] = iss.sign(t, listDoc(u("/rev"), iss.did, "revocation", good))
+	s.bodies["/not-gzip"] = iss.sign(t, listDoc(u("/not-gzip"), iss.did, "revocation", "uAAAA"))
+	s.bodies["/no-multibase"] = iss.sign(t, listDoc(u("/no-multibase"), iss.did, "revocation", good[1:]))
+	s.bodies["/short"] = iss.sign(t, listDoc(u("/short"), iss.did, "revocation", rawEncoded(make([]byte, n/8-1))))
+	tampered := s.bodies["/rev"]
+	s.bodies["/tampered"] = tampered[:len(tampered)-4] + "AAAA"
+	s.bodies["/not-a-credential"] = "hello"
+	notList := listDoc(u("/not-list"), iss.did, "revocation", good)
+	notList["type"] = []any{"VerifiableCredential"}
+	s.bodies["/not-list"] = iss.sign(t, notList)
+	s.bodies["/purpose"] = iss.sign(t, listDoc(u("/purpose"), iss.did, "suspension", good))
+	big := encoded(t, 2*n, n+5)
+	s.bodies["/big"] = iss.sign(t, listDoc(u("/big"), iss.did, "revocation", big))
+	legacy := listDoc(u("/legacy"), iss.did, "revocation", "")
+	legacy["@context"] = []any{vc.ContextV1, "https://w3id.org/vc/status-list/2021/v1"}
+	legacy["issuanceDate"] = "2024-01-01T00:00:00Z"
+	delete(legacy, "validFrom")
+	legacy["type"] = []any{"VerifiableCredential", "StatusList2021Credential"}
+	ll, _ := status.New(n)
+	ll.Set(3, true)
+	legEnc, _ := ll.EncodeLegacy()
+	legacy["credentialSubject"] = map[string]any{"id": u("/legacy#list"), "type": "StatusList2021", "statusPurpose": "revocation", "encodedList": legEnc}
+	s.bodies["/legacy"] = iss.sign(t, legacy)
+
+	c := newChecker(t, statuscheck.Config{AllowPrivate: true})
+	legacyEntry := func(i int) map[string]any {
+		e := entry(u("/legacy"), "revocation", i)
+		e["type"] = "StatusList2021Entry"
+		return e
+	}
+	for _, tc := range []struct {
+		name   string
+		issuer string
+		entry  map[string]any
+		code   string
+	}{
+		{"ok/not-revoked", iss.did, entry(u("/rev"), "revocation", 1), ""},
+		{"ok/not-revoked-index-6", iss.did, entry(u("/rev"), "revocation", 6), ""},
+		{"ok/not-revoked-index-9", iss.did, entry(u("/rev"), "revocation", 9), ""},
+		{"ok/bigger-list", iss.did, entry(u("/big"), "revocation", n+4), ""},
+		{"ok/legacy-not-revoked", iss.did, legacyEntry(2), ""},
+		{"fail/revoked-index-0", iss.did, entry(u("/rev"), "revocation", 0), vc.CodeRevoked},
+		{"fail/revoked-index-7", iss.did, entry(u("/rev"), "revocation", 7), vc.CodeRevoked},
+		{"fail/revoked-index-8", iss.did, entry(u("/rev"), "revocation", 8), vc.CodeRevoked},
+		{"fail/revoked-last-index", iss.did, entry(u("/rev"), "revocation", last), vc.CodeRevoked},
+		{"fail/revoked-in-bigger-list", iss.did, entry(u("/big"), "revocation", n+5), vc.CodeRevoked},
+		{"fail/suspended", iss.did, entry(u("/sus"), "suspension", 8), vc.CodeSuspended},
+		{"fail/legacy-revoked", iss.did, legacyEntry(3), vc.CodeRevoked},
+		{"fail/index-out-of-range", iss.did, entry(u("/rev"), "revocation", n), vc.CodeStatusOutOfRange},
+		{"fail/list-not-gzip", iss.did, entry(u("/not-gzip"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/list-without-multibase-prefix", iss.did, entry(u("/no-multibase"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/list-under-16KB", iss.did, entry(u("/short"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/id-does-not-match-url", iss.did, entry(u("/id-mismatch"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/list-by-another-issuer", iss.did, entry(u("/other-issuer"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/list-signature-invalid", iss.did, entry(u("/tampered"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/not-a-credential", iss.did, entry(u("/not-a-credential"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/not-a-status-list", iss.did, entry(u("/not-list"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/purpose-differs", iss.did, entry(u("/purpose"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/legacy-entry-bitstring-list", iss.did, func() map[string]any {
+			e := entry(u("/rev"), "revocation", 1)
+			e["type"] = "StatusList2021Entry"
+			return e
+		}(), vc.CodeStatusInvalid},
+		{"fail/404", iss.did, entry(u("/missing"), "revocation", 1), vc.CodeStatusUnavailable},
+		{"fail/redirect-to-another-host", iss.did, entry(u("/redirect-away"), "revocation", 1), vc.CodeStatusUnavailable},
+		{"fail/too-large", iss.did, entry(u("/huge"), "revocation", 1), vc.CodeStatusInvalid},
+		{"fail/unsupported-type", iss.did, func() map[string]any {
+			e := entry(u("/rev"), "revocation", 1)
+			e["type"] = "RevocationList2020Status"
+			return e
+		}(), vc.CodeStatusInvalid},
+		{"fail/message-purpose", iss.did, func() map[string]any { e := entry(u("/rev"), "message", 1); e["statusSize"] = 2.0; return e }(), vc.CodeStatusInvalid},
+		{"fail/index-leading-zero", iss.did, func() map[string]any { e := entry(u("/rev"), "revocation", 1); e["statusListIndex"] = "01"; return e }(), vc.CodeStatusInvalid},
+		{"fail/index-a-number", iss.did, func() map[string]any { e := entry(u("/rev"), "revocation", 1); e["statusListIndex"] = 1.0; return e }(), vc.CodeStatusInvalid},
+		{"fail/list-url-not-http", iss.did, entry("ftp://example.com/x", "revocation", 1), vc.CodeStatusInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := c.CheckStatus(context.Background(), credential(t, tc.issuer, tc.entry))
+			if got := vc.CodeOf(err); got != tc.code {
+				t.Fatalf("code %q (%v), want %q", got, err, tc.code)
+			}
+		})
+	}
+}
+
+func TestFetchGuards(t *testing.T) {
+	iss := newKey(t)
+	s := newSite(t)
+	s.bodies["/rev"] = iss.sign(t, listDoc(s.URL+"/rev", iss.did, "revocation", encoded(t, status.MinEntries)))
+	cred := credential(t, iss.did, entry(s.URL+"/rev", "revocation", 1))
+	t.Run("fail/loopback-refused-by-default", func(t *testing.T) {
+		err := newChecker(t, statuscheck.Config{}).CheckStatus(context.Background(), cred)
+		if vc.CodeOf(err) != vc.CodeStatusUnavailable || !errors.Is(err, statuscheck.ErrPrivateAddress) {
+			t.Fatalf("err = %v, want status_list_unavailable from ErrPrivateAddress", err)
+		}
+	})
+	t.Run("ok/loopback-allowed", func(t *testing.T) {
+		if err := newChecker(t, statuscheck.Config{AllowPrivate: true}).CheckStatus(context.Background(), cred); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("fail/timeout", func(t *testing.T) {
+		slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}))
+		defer slow.Close()
+		c := newChecker(t, statuscheck.Config{AllowPrivate: true, Timeout: 100 * time.Millisecond})
+		start := time.Now()
+		err := c.CheckStatus(context.Background(), credential(t, iss.did, entry(slow.URL+"/x", "revocation", 1)))
+		if vc.CodeOf(err) != vc.CodeStatusUnavailable || time.Since(start) > time.Second {
+			t.Fatalf("err = %v after %s", err, time.Since(start))
+		}
+	})
+	for _, tc := range []struct {
+		addr    string
+		private bool
+	}{
+		{"127.0.0.1", true}, {"10.1.2.3", true}, {"172.16.0.1", true}, {"192.168.1.1", true}, {"169.254.169.254", true},
+		{"100.64.0.1", true}, {"0.0.0.0", true}, {"::1", true}, {"fc00::1", true}, {"fe80::1", true}, {"::ffff:127.0.0.1", true},
+		{"93.184.216.34", false}, {"2606:2800:220:1:248:1893:25c8:1946", false},
+	} {
+		name := "ok/public/" + tc.addr
+		if tc.private {
+			name = "fail/private/" + tc.addr
+		}
+		t.Run(name, func(t *testing.T) {
+			if got := statuscheck.IsPrivate(mustAddr(t, tc.addr)); got != tc.private {
+				t.Errorf("IsPrivate(%s) = %v", tc.addr, got)
+			}
+		})
+	}
+}
+
+func TestCache(t *testing.T) {
+	iss := newKey(t)
+	s := newSite(t)
+	url := s.URL + "/rev"
+	s.bodies["/rev"] = iss.sign(t, listDoc(url, iss.did, "revocation", encoded(t, status.MinEntries)))
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newChecker(t, statuscheck.Config{AllowPrivate: true, TTL: time.Minute, Now: func() time.Time { return now }})
+	cred := credential(t, iss.did, entry(url, "revocation", 5))
+	for range 3 {
+		if err := c.CheckStatus(context.Background(), cred); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h := s.hits.Load(); h != 1 {
+		t.Fatalf("%d fetches within the TTL, want 1", h)
+	}
+	// Revoked upstream: seen only after the TTL.
+	s.bodies["/rev"] = iss.sign(t, listDoc(url, iss.did, "revocation", encoded(t, status.MinEntries, 5)))
+	if err := c.CheckStatus(context.Background(), cred); err != nil {
+		t.Fatalf("within the TTL: %v", err)
+	}
+	now = now.Add(61 * time.Second)
+	if err := c.CheckStatus(context.Background(), cred); vc.CodeOf(err) != vc.CodeRevoked {
+		t.Fatalf("after the TTL: %v, want revoked", err)
+	}
+	// The list's own ttl (ms) shortens the cache.
+	doc := listDoc(url, iss.did, "revocation", encoded(t, status.MinEntries))
+	doc["credentialSubject"].(map[string]any)["ttl"] = 1000
+	s.bodies["/rev"] = iss.sign(t, doc)
+	now = now.Add(time.Hour)
+	c.CheckStatus(context.Background(), cred)
+	hits := s.hits.Load()
+	now = now.Add(1500 * time.Millisecond)
+	c.CheckStatus(context.Background(), cred)
+	if s.hits.Load() != hits+1 {
+		t.Errorf("the list's ttl of 1 s did not expire the cache")
+	}
+}
+
+// anchors is an in-memory ledger view for the anchor-mode table; the real
+// ledger is exercised by the Anchorer's own tests.
+type anchors map[string]struct {
+	hash [32]byte
+	at   time.Time
+}
+
+func (a anchors) Latest(_ context.Context, _, listID string) ([32]byte, time.Time, error) {
+	v, ok := a[listID]
+	if !ok {
+		return [32]byte{}, time.Time{}, statuscheck.ErrNotAnchored
+	}
+	return v.hash, v.at, nil
+}
+
+func TestAnchorModes(t *testing.T) {
+	iss := newKey(t)
+	s := newSite(t)
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	mk := func(path string, validFrom time.Time) string {
+		doc := listDoc(s.URL+path, iss.did, "revocation", encoded(t, status.MinEntries))
+		doc["validFrom"] = vc.FormatDateTime(validFrom)
+		s.bodies[path] = iss.sign(t, doc)
+		return s.URL + path
+	}
+	anchoredURL := mk("/anchored", now.Add(-time.Hour))
+	staleURL := mk("/split-view", now.Add(-time.Hour))
+	freshURL := mk("/fresh", now.Add(-10*time.Second))
+	neverURL := mk("/never", now.Add(-time.Hour))
+	a := anchors{
+		anchoredURL: {sha256.Sum256([]byte(s.bodies["/anchored"])), now.Add(-50 * time.Minute)},
+		staleURL:    {sha256.Sum256([]byte("another version")), now.Add(-50 * time.Minute)},
+		freshURL:    {sha256.Sum256([]byte("the previous version")), now.Add(-time.Hour)},
+	}
+	for _, tc := range []struct {
+		name string
+		mode statuscheck.AnchorMode
+		url  string
+		code string
+	}{
+		{"ok/required/anchored", statuscheck.AnchorRequired, anchoredURL, ""},
+		{"ok/required/newer-than-anchor-within-lag", statuscheck.AnchorRequired, freshURL, ""},
+		{"fail/required/differs-from-anchor", statuscheck.AnchorRequired, staleURL, vc.CodeStatusUnanchored},
+		{"fail/required/never-anchored", statuscheck.AnchorRequired, neverURL, vc.CodeStatusUnanchored},
+		{"ok/optional/never-anchored", statuscheck.AnchorOptional, neverURL, ""},
+		{"fail/optional/differs-from-anchor", statuscheck.AnchorOptional, staleURL, vc.CodeStatusUnanchored},
+		{"ok/off/differs-from-anchor", statuscheck.AnchorOff, staleURL, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newChecker(t, statuscheck.Config{AllowPrivate: true, Anchors: a, AnchorMode: tc.mode, Now: func() time.Time { return now }})
+			err := c.CheckStatus(context.Background(), credential(t, iss.did, entry(tc.url, "revocation", 1)))
+			if got := vc.CodeOf(err); got != tc.code {
+				t.Fatalf("code %q (%v), want %q", got, err, tc.code)
+			}
+		})
+	}
+	t.Run("fail/required-without-ledger", func(t *testing.T) {
+		if _, err := statuscheck.New(statuscheck.Config{Verifier: newVerifier(), AnchorMode: statuscheck.AnchorRequired}); err == nil {
+			t.Error("required mode without Anchors was accepted")
+		}
+	})
+}
+
+// trustJSON "verifies" an unsigned JSON credential: the spec's examples
+// are not signed, and their issuer (did:example) does not resolve.
+type trustJSON struct{}
+
+func (trustJSON) VerifyCredential(_ context.Context, in any) *verifier.Result {
+	m, _ := in.(map[string]any)
+	c, err := vc.ParseCredential(m)
+	if err != nil {
+		return &verifier.Result{Errors: []verifier.Problem{{Code: vc.CodeOf(err), Message: err.Error()}}}
+	}
+	return &verifier.Result{Verified: true, Credential: &verifier.VerifiedCredential{Credential: c}}
+}
+
+// TestSpecExamples runs the spec's revocable credential against the spec's
+// status list credential (all 131,072 bits clear): not revoked; and its
+// simple-entries example, whose suspension list is not served.
+func TestSpecExamples(t *testing.T) {
+	raw, err := os.ReadFile("../../test/vectors/bitstring-status-list/spec-examples.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vec struct {
+		Examples []struct {
+			Title     string `json:"title"`
+			ValidJSON bool   `json:"valid_json"`
+			Text      string `json:"text"`
+		} `json:"examples"`
+	}
+	if err := json.Unmarshal(raw, &vec); err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]map[string]any{}
+	for _, ex := range vec.Examples {
+		if !ex.ValidJSON {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(ex.Text), &m); err != nil {
+			t.Fatalf("%s: %v", ex.Title, err)
+		}
+		docs[ex.Title] = m
+	}
+	list := docs["A Status List Verifiable Credential"]
+	listJSON, _ := json.Marshal(list)
+	fetch := statuscheck.FetcherFunc(func(_ context.Context, u string) ([]byte, error) {
+		if u == list["id"] {
+			return listJSON, nil
+		}
+		return nil, errors.New("not served")
+	})
+	c := newChecker(t, statuscheck.Config{Verifier: trustJSON{}, Fetcher: fetch})
+	for _, tc := range []struct {
+		name, title, code string
+	}{
+		{"ok/revocable-credential", "A Revocable Verifiable Credential", ""},
+		{"fail/simple-entries-suspension-list-unserved", "Example StatusListCredential using simple entries", vc.CodeStatusUnavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cred, err := vc.ParseCredential(docs[tc.title])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := vc.CodeOf(c.CheckStatus(context.Background(), cred)); got != tc.code {
+				t.Fatalf("code %q, want %q", got, tc.code)
+			}
+		})
+	}
+}
+
+func mustAddr(t *testing.T, s string) netip.Addr {
+	t.Helper()
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
