@@ -109,6 +109,10 @@ func NewRouter(cfg Config) http.Handler {
 		r.Get("/v1/issuers", s.listIssuers)
 		r.Get("/v1/issuers/{id}", s.getIssuer)
 		r.Post("/v1/credentials/issue", s.issue)
+		if cfg.Issuer.StatusEnabled() { // status.go
+			r.Get("/v1/status/{listId}", s.getStatusList)
+			r.Post("/v1/credentials/status", s.updateStatus)
+		}
 	}
 	if has(RoleVerifier) && cfg.Verifier != nil {
 		r.Post("/v1/credentials/verify", s.verifyCredential)

@@ -36,6 +36,7 @@ type serverConfig struct {
 	TokenTTL   time.Duration
 	NonceTTL   time.Duration
 	Logger     *slog.Logger
+	Status     statusConfig // status_cmd.go
 }
 
 // app is a wired server.
@@ -44,6 +45,7 @@ type app struct {
 	issuer  *issuer.Service
 	gateway *gateway.Gateway
 	handler http.Handler
+	status  *statusRuntime // status_cmd.go
 }
 
 func newResolver() did.Resolver {
@@ -81,6 +83,15 @@ func openApp(cfg serverConfig) (*app, error) {
 		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver)})
 	a.issuer = issuer.New(db, keys, nil)
 	a.issuer.UseProofEngine(proofs)
+	// Status lists (status_cmd.go): v verifies the list credentials; the
+	// verifier that replaces it also checks every credential's status.
+	checker, rt, err := enableStatus(cfg, db, a.issuer, v)
+	if err != nil {
+		return fail(err)
+	}
+	a.status = rt
+	v = verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew,
+		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver), Status: checker})
 
 	var upstreams []api.Upstream
 	for _, u := range cfg.Upstreams {
@@ -113,7 +124,7 @@ func openApp(cfg serverConfig) (*app, error) {
 	return a, nil
 }
 
-func (a *app) Close() error { return a.db.Close() }
+func (a *app) Close() error { a.status.stop(); return a.db.Close() }
 
 func hasRole(roles []string, r string) bool {
 	for _, x := range roles {

@@ -40,6 +40,7 @@ func newIssueCmd() *cobra.Command {
 	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "Credentialflow server URL")
 	cmd.Flags().StringVar(&issuerRef, "issuer", "", "issuer profile id or DID")
 	cmd.Flags().StringVar(&format, "format", "jwt_vc_json", "jwt_vc_json or vc+jwt")
+	cmd.AddCommand(newStatusCmds()...) // status_cmd.go
 	return cmd
 }
 

@@ -54,6 +54,7 @@ func newServeCmd() *cobra.Command {
 	f.DurationVar(&cfg.TokenTTL, "token-ttl", gateway.DefaultTokenTTL, "access token lifetime")
 	f.DurationVar(&cfg.NonceTTL, "nonce-ttl", gateway.DefaultNonceTTL, "challenge nonce lifetime")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
+	addStatusFlags(f, &cfg.Status) // status_cmd.go
 	return cmd
 }
 
