@@ -125,6 +125,11 @@ func NewRouter(cfg Config) http.Handler {
 		r.Post("/v1/gateway/challenge", cfg.Gateway.HandleChallenge)
 		r.Post("/v1/gateway/token", cfg.Gateway.HandleToken)
 		r.Get("/.well-known/jwks.json", cfg.Gateway.HandleJWKS)
+		r.Get("/v1/gateway/authorize", cfg.Gateway.HandleAuthorize)
+		r.Post("/v1/gateway/authorize", cfg.Gateway.HandleAuthorize)
+		r.Get("/v1/gateway/authorize/*", cfg.Gateway.HandleAuthorize)
+		r.Post("/v1/gateway/authorize/*", cfg.Gateway.HandleAuthorize)
+		r.Post("/v1/gateway/introspect", cfg.Gateway.HandleIntrospect)
 		for _, u := range cfg.Upstreams {
 			p := cfg.Gateway.Proxy(u.URL)
 			r.Handle(strings.TrimSuffix(u.Prefix, "/")+"/*", p)

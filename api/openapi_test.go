@@ -348,6 +348,13 @@ func TestOpenAPIResponses(t *testing.T) {
 		}},
 		{"POST", "/v1/gateway/token", "/v1/gateway/token", 400, raw("/v1/gateway/token", "application/x-www-form-urlencoded", "grant_type=password")},
 		{"GET", "/.well-known/jwks.json", "/.well-known/jwks.json", 200, get("/.well-known/jwks.json")},
+		// gateway enforcement (api/gateway_test.go has the allowed cases)
+		{"GET", "/v1/gateway/authorize", "/v1/gateway/authorize", 401, get("/v1/gateway/authorize")},
+		{"POST", "/v1/gateway/authorize", "/v1/gateway/authorize", 401, raw("/v1/gateway/authorize", "", "")},
+		{"GET", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 401, get("/v1/gateway/authorize/api/x")},
+		{"POST", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 401, raw("/v1/gateway/authorize/api/x", "", "")},
+		{"POST", "/v1/gateway/introspect", "/v1/gateway/introspect", 200, raw("/v1/gateway/introspect", "application/x-www-form-urlencoded", "token=not-a-token")},
+		{"POST", "/v1/gateway/introspect", "/v1/gateway/introspect", 400, raw("/v1/gateway/introspect", "application/x-www-form-urlencoded", "")},
 	}
 	covered := map[string]bool{}
 	for i, c := range calls {

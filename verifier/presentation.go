@@ -23,9 +23,6 @@ func (v *Verifier) VerifyPresentation(ctx context.Context, input any, o Options)
 		return r.fail(err).done()
 	}
 	r.Presentation, r.Holder, r.Nonce = p, holder, nonce
-	if len(p.Credentials) > MaxCredentials {
-		return r.fail(vc.Errorf(vc.CodeTooLarge, "%d credentials in one presentation; at most %d", len(p.Credentials), MaxCredentials)).done()
-	}
 	// Every credential is verified; none is skipped because another failed.
 	for i, raw := range p.Credentials {
 		sub := &Result{}
@@ -77,6 +74,9 @@ func (v *Verifier) jwtPresentation(ctx context.Context, r *Result, token string,
 	if err != nil {
 		return nil, "", "", err
 	}
+	if err := checkCount(p, o); err != nil {
+		return nil, "", "", err
+	}
 	if p.Holder == "" {
 		return nil, "", "", vc.Errorf(vc.CodeClaimInvalid, "the presentation names no holder (iss)")
 	}
@@ -100,6 +100,9 @@ func (v *Verifier) jwtPresentation(ctx context.Context, r *Result, token string,
 func (v *Verifier) embeddedPresentation(ctx context.Context, r *Result, doc map[string]any, o Options) (*vc.Presentation, string, string, error) {
 	p, err := vc.ParsePresentation(doc)
 	if err != nil {
+		return nil, "", "", err
+	}
+	if err := checkCount(p, o); err != nil {
 		return nil, "", "", err
 	}
 	r.pass(CheckEnvelope)
@@ -133,6 +136,19 @@ func (v *Verifier) embeddedPresentation(ctx context.Context, r *Result, doc map[
 		r.pass(CheckDomain)
 	}
 	return p, holder, nonce, nil
+}
+
+// checkCount refuses too many credentials before any signature is checked,
+// so a huge presentation costs a parse, not a thousand verifications.
+func checkCount(p *vc.Presentation, o Options) error {
+	max := o.MaxCredentials
+	if max <= 0 || max > MaxCredentials {
+		max = MaxCredentials
+	}
+	if len(p.Credentials) > max {
+		return vc.Errorf(vc.CodeTooLarge, "%d credentials in one presentation; at most %d", len(p.Credentials), max)
+	}
+	return nil
 }
 
 // proofChallenge returns the challenge every proof of a verified

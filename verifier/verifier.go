@@ -141,6 +141,9 @@ type Options struct {
 	// AllowHolderNotSubject lets a presentation carry credentials about
 	// someone other than its signer (policy decision; off by default).
 	AllowHolderNotSubject bool
+	// MaxCredentials caps the credentials of a presentation (default and
+	// ceiling MaxCredentials), checked before any signature.
+	MaxCredentials int
 }
 
 // VerifyCredential verifies a credential given as a compact JWT string or a

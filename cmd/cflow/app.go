@@ -37,6 +37,7 @@ type serverConfig struct {
 	NonceTTL   time.Duration
 	Logger     *slog.Logger
 	Status     statusConfig // status_cmd.go
+	Gateway    gatewayConfig
 }
 
 // app is a wired server.
@@ -46,6 +47,7 @@ type app struct {
 	gateway *gateway.Gateway
 	handler http.Handler
 	status  *statusRuntime // status_cmd.go
+	gw      *gatewayRuntime
 }
 
 func newResolver() did.Resolver {
@@ -103,18 +105,11 @@ func openApp(cfg serverConfig) (*app, error) {
 		upstreams = append(upstreams, api.Upstream{Prefix: prefix, URL: pu})
 	}
 	if hasRole(cfg.Roles, api.RoleGateway) {
-		gwKeys, err := gateway.NewKMSKeys(db, keys)
+		gw, err := openGateway(cfg, db, keys, v, a.issuer.IsOwnIssuer) // gateway_cmd.go
 		if err != nil {
 			return fail(err)
 		}
-		pol := gateway.DefaultPolicy(a.issuer.IsOwnIssuer)
-		if cfg.PolicyFile != "" {
-			if pol, err = gateway.LoadPolicy(cfg.PolicyFile); err != nil {
-				return fail(err)
-			}
-		}
-		a.gateway = gateway.New(gateway.Config{Issuer: cfg.PublicURL, Verifier: v, Nonces: gateway.NewBadgerNonces(db),
-			Keys: gwKeys, Policy: pol, TokenTTL: cfg.TokenTTL, NonceTTL: cfg.NonceTTL})
+		a.gateway, a.gw = gw.gw, gw
 	}
 	a.handler = api.NewRouter(api.Config{
 		Roles: cfg.Roles, Issuer: a.issuer, Verifier: v, Gateway: a.gateway, Resolver: resolver,

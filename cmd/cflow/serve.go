@@ -55,6 +55,7 @@ func newServeCmd() *cobra.Command {
 	f.DurationVar(&cfg.NonceTTL, "nonce-ttl", gateway.DefaultNonceTTL, "challenge nonce lifetime")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	addStatusFlags(f, &cfg.Status) // status_cmd.go
+	addGatewayFlags(f, &cfg.Gateway)
 	return cmd
 }
 
@@ -89,6 +90,7 @@ func serve(parent context.Context, cfg serverConfig) error {
 	defer stop()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.gw.run(ctx, cfg.Logger) // SIGHUP reloads the policy, SIGUSR1 rotates the key
 	cfg.Logger.Info("listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "roles", cfg.Roles, "data", cfg.DataDir)
 	select {
 	case err := <-errc:

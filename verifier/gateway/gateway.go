@@ -1,8 +1,12 @@
 // Package gateway exchanges a verified presentation for a short-lived access
 // token (OAuth 2.0 Token Exchange, RFC 8693), publishes the keys that verify
-// those tokens (JWKS), and enforces them in front of other services as a
-// reverse proxy. It owns challenges (one-time nonces), the token-signing key,
-// and the policy decision; verification itself is the verifier's.
+// those tokens (JWKS), and enforces them in front of other services: as a
+// reverse proxy, as a forward-auth endpoint (nginx auth_request, Traefik
+// ForwardAuth, Envoy ext_authz), as Go middleware, and by token
+// introspection (RFC 7662). It owns challenges (one-time nonces), the
+// rotating token-signing keys, DPoP proof checks (RFC 9449), rate limits,
+// and the policy decision (CEL policies); verification itself is the
+// verifier's.
 package gateway
 
 import (
@@ -10,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -26,8 +31,10 @@ import (
 
 // Defaults (named in the README).
 const (
-	DefaultNonceTTL = 5 * time.Minute
-	DefaultTokenTTL = 5 * time.Minute
+	DefaultNonceTTL       = 5 * time.Minute
+	DefaultTokenTTL       = 5 * time.Minute
+	DefaultMaxCredentials = 10
+	DefaultTimeout        = 10 * time.Second
 )
 
 // RFC 8693 identifiers.
@@ -37,22 +44,38 @@ const (
 	TokenTypeAccessToken   = "urn:ietf:params:oauth:token-type:access_token"
 )
 
-// Config wires a Gateway.
+// Endpoint paths (the DPoP htu of a token request is Issuer + TokenPath).
+const (
+	TokenPath     = "/v1/gateway/token"
+	AuthorizePath = "/v1/gateway/authorize"
+)
+
+// Config wires a Gateway. Verifier and Nonces may be nil in a gateway that
+// only enforces tokens (Authorize, Middleware, Introspect).
 type Config struct {
 	Issuer   string // the public URL: iss of tokens and the presentations' expected audience
 	Verifier *verifier.Verifier
 	Nonces   NonceStore
 	Keys     KeySource
 	Policy   *Policy
+	JTIs     JTIStore // DPoP proof ids; default in-memory (replicas need a shared one)
+	Limits   RateLimits
 	NonceTTL time.Duration
 	TokenTTL time.Duration
-	Now      func() time.Time
+	// MaxCredentials caps the credentials of one presentation, refused as
+	// too_large before any signature is checked (default DefaultMaxCredentials).
+	MaxCredentials int
+	// Timeout bounds one exchange or authorization, DID resolution included.
+	Timeout time.Duration
+	Now     func() time.Time
 }
 
-// Gateway is the token exchange service.
+// Gateway is the token exchange and enforcement service.
 type Gateway struct {
-	cfg    Config
-	policy atomic.Pointer[Policy]
+	cfg      Config
+	policy   atomic.Pointer[Policy]
+	byIP     *keyedLimiter
+	byHolder *keyedLimiter
 }
 
 // New returns a Gateway.
@@ -63,16 +86,38 @@ func New(cfg Config) *Gateway {
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = DefaultTokenTTL
 	}
+	if cfg.MaxCredentials <= 0 {
+		cfg.MaxCredentials = DefaultMaxCredentials
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	g := &Gateway{cfg: cfg}
+	if cfg.JTIs == nil {
+		cfg.JTIs = NewMemoryJTIs()
+	}
+	d := DefaultRateLimits
+	if cfg.Limits.PerIP == 0 {
+		cfg.Limits.PerIP, cfg.Limits.IPBurst = d.PerIP, d.IPBurst
+	}
+	if cfg.Limits.PerHolder == 0 {
+		cfg.Limits.PerHolder, cfg.Limits.HolderBurst = d.PerHolder, d.HolderBurst
+	}
+	cfg.Issuer = strings.TrimSuffix(cfg.Issuer, "/")
+	g := &Gateway{cfg: cfg,
+		byIP:     newKeyedLimiter(cfg.Limits.PerIP, cfg.Limits.IPBurst),
+		byHolder: newKeyedLimiter(cfg.Limits.PerHolder, cfg.Limits.HolderBurst)}
 	g.policy.Store(cfg.Policy)
 	return g
 }
 
 // SetPolicy swaps the policy; requests in flight keep the one they started with.
 func (g *Gateway) SetPolicy(p *Policy) { g.policy.Store(p) }
+
+// Policy returns the policy in force.
+func (g *Gateway) Policy() *Policy { return g.policy.Load() }
 
 // Challenge is the answer of POST /v1/gateway/challenge.
 type Challenge struct {
@@ -90,7 +135,8 @@ func (g *Gateway) NewChallenge(ctx context.Context) (*Challenge, error) {
 	return &Challenge{Nonce: n, Audience: g.cfg.Issuer, ExpiresIn: int(g.cfg.NonceTTL.Seconds())}, nil
 }
 
-// ExchangeRequest holds the RFC 8693 §2.1 parameters.
+// ExchangeRequest holds the RFC 8693 §2.1 parameters and, when the client
+// wants a sender-constrained token, its DPoP proof (RFC 9449 §5).
 type ExchangeRequest struct {
 	GrantType          string
 	SubjectToken       string
@@ -98,13 +144,14 @@ type ExchangeRequest struct {
 	Audience           string
 	Scope              string
 	RequestedTokenType string
+	DPoP               string // the DPoP header of the token request, if any
 }
 
 // TokenResponse is RFC 8693 §2.2.1.
 type TokenResponse struct {
 	AccessToken     string `json:"access_token"`
 	IssuedTokenType string `json:"issued_token_type"`
-	TokenType       string `json:"token_type"`
+	TokenType       string `json:"token_type"` // Bearer, or DPoP (RFC 9449 §5)
 	ExpiresIn       int    `json:"expires_in"`
 	Scope           string `json:"scope,omitempty"`
 }
@@ -115,6 +162,9 @@ type OAuthError struct {
 	Description string `json:"error_description,omitempty"`
 	// VerificationCode is the verifier's stable code, for logs and metrics.
 	VerificationCode string `json:"-"`
+	// Status is the HTTP status (default 400); RetryAfter is set with 429.
+	Status     int           `json:"-"`
+	RetryAfter time.Duration `json:"-"`
 }
 
 func (e *OAuthError) Error() string { return e.Code + ": " + e.Description }
@@ -131,9 +181,11 @@ func grantErr(code, msg string) *OAuthError {
 }
 
 // Exchange verifies the presentation and mints an access token. The checks
-// run in this order: request shape (RFC 8693 §2.1) → presentation pipeline
-// (signature, validity, status, holder binding, audience) → nonce single use
-// → policy (trusted issuers, scopes).
+// run in this order: request shape (RFC 8693 §2.1) → DPoP proof (RFC 9449
+// §4.3, when sent) → policy for the audience exists → presentation pipeline
+// (credential count before any signature, then signature, validity,
+// status, holder binding, audience) → per-holder rate limit → nonce single
+// use → policy (every credential, required rules, allow, scopes, claims).
 func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (*TokenResponse, *Decision, *OAuthError) {
 	if req.GrantType != GrantTypeTokenExchange {
 		return nil, nil, oauthErr("unsupported_grant_type", "grant_type must be %s", GrantTypeTokenExchange)
@@ -147,6 +199,26 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (*TokenResp
 	if req.RequestedTokenType != "" && req.RequestedTokenType != TokenTypeAccessToken && req.RequestedTokenType != TokenTypeJWT {
 		return nil, nil, oauthErr("invalid_request", "requested_token_type %q is not supported", req.RequestedTokenType)
 	}
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
+	defer cancel()
+	jkt := ""
+	if req.DPoP != "" {
+		var err error
+		if jkt, err = g.checkDPoP(ctx, req.DPoP, http.MethodPost, g.cfg.Issuer+TokenPath, ""); err != nil {
+			if errors.Is(err, ErrDPoP) {
+				return nil, nil, oauthErr("invalid_dpop_proof", "%v", err) // RFC 9449 §5
+			}
+			return nil, nil, oauthErr("server_error", "DPoP replay store unavailable")
+		}
+	}
+	aud := strings.TrimSuffix(req.Audience, "/")
+	if aud == "" {
+		aud = g.cfg.Issuer
+	}
+	pol := g.policy.Load()
+	if pol.forAudience(aud, g.cfg.Issuer) == nil {
+		return nil, &Decision{Rule: "audience"}, oauthErr("invalid_target", "no policy issues tokens for audience %q", aud) // RFC 8693 §2.2.2
+	}
 	var subject any = req.SubjectToken
 	if strings.HasPrefix(strings.TrimSpace(req.SubjectToken), "{") {
 		// An ldp_vp (Data Integrity proof) travels as its JSON object.
@@ -159,16 +231,17 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (*TokenResp
 		}
 		subject = doc
 	}
-	res := g.cfg.Verifier.VerifyPresentation(ctx, subject, verifier.Options{Domain: g.cfg.Issuer})
+	res := g.cfg.Verifier.VerifyPresentation(ctx, subject, verifier.Options{Domain: g.cfg.Issuer, MaxCredentials: g.cfg.MaxCredentials})
 	if !res.Verified {
 		e := res.Errors[0]
 		return nil, nil, grantErr(e.Code, e.Message)
 	}
+	if ok, wait := g.byHolder.allow(res.Holder, g.cfg.Now()); !ok {
+		return nil, nil, &OAuthError{Code: "slow_down", Description: "too many token requests for this holder",
+			Status: http.StatusTooManyRequests, RetryAfter: wait}
+	}
 	if res.Nonce == "" {
 		return nil, nil, grantErr(vc.CodeChallengeMismatch, "the presentation carries no nonce; get one from /v1/gateway/challenge")
-	}
-	if len(res.Credentials) == 0 {
-		return nil, nil, grantErr(vc.CodePolicyDenied, "the presentation carries no credential")
 	}
 	if err := g.cfg.Nonces.Consume(ctx, res.Nonce); err != nil {
 		switch {
@@ -179,32 +252,37 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (*TokenResp
 		}
 		return nil, nil, oauthErr("server_error", "nonce store unavailable")
 	}
-	pol := g.policy.Load()
-	dec, err := pol.Evaluate(res.Credentials)
+	requested := strings.Fields(req.Scope)
+	dec, err := pol.Evaluate(g.cfg.Issuer, Input{Holder: res.Holder, Credentials: res.Credentials,
+		Request: Request{Audience: aud, Scopes: requested}, Now: g.cfg.Now()})
 	if err != nil {
-		return nil, dec, grantErr(vc.CodeOf(err), err.(*vc.Error).Message)
+		var ve *vc.Error
+		if errors.As(err, &ve) {
+			return nil, dec, grantErr(ve.Code, ve.Message)
+		}
+		return nil, dec, oauthErr("invalid_target", "%v", err)
 	}
 	scopes := dec.Scopes
-	if req.Scope != "" {
+	if len(requested) > 0 {
 		// RFC 6749 §3.3: grant what was asked for, never more; asking for a
 		// scope the policy does not allow is invalid_scope (§5.2).
 		scopes = nil
-		for _, s := range strings.Fields(req.Scope) {
+		for _, s := range requested {
 			if !contains(dec.Scopes, s) {
 				return nil, dec, oauthErr("invalid_scope", "scope %q is not granted by the presented credentials", s)
 			}
 			scopes = append(scopes, s)
 		}
 	}
-	aud := req.Audience
-	if aud == "" {
-		aud = g.cfg.Issuer
-	}
-	tok, err := g.mint(res.Holder, aud, scopes, dec.Claims)
+	tok, err := g.mint(res.Holder, aud, scopes, dec.Claims, jkt)
 	if err != nil {
 		return nil, dec, oauthErr("server_error", "cannot sign the access token")
 	}
-	return &TokenResponse{AccessToken: tok, IssuedTokenType: TokenTypeAccessToken, TokenType: "Bearer",
+	tt := "Bearer"
+	if jkt != "" {
+		tt = "DPoP"
+	}
+	return &TokenResponse{AccessToken: tok, IssuedTokenType: TokenTypeAccessToken, TokenType: tt,
 		ExpiresIn: int(g.cfg.TokenTTL.Seconds()), Scope: strings.Join(scopes, " ")}, dec, nil
 }
 
@@ -217,8 +295,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// mint signs an access token (RFC 9068 shape: typ at+jwt).
-func (g *Gateway) mint(holder, aud string, scopes []string, claims map[string]any) (string, error) {
+// mint signs an access token (RFC 9068 shape: typ at+jwt); jkt binds it to
+// a DPoP key (RFC 9449 §6.1: cnf.jkt).
+func (g *Gateway) mint(holder, aud string, scopes []string, claims map[string]any, jkt string) (string, error) {
 	signer, pub, err := g.cfg.Keys.SigningKey()
 	if err != nil {
 		return "", err
@@ -228,6 +307,9 @@ func (g *Gateway) mint(holder, aud string, scopes []string, claims map[string]an
 		Issuer(g.cfg.Issuer).Subject(holder).Audience([]string{aud}).
 		IssuedAt(now).NotBefore(now).Expiration(now.Add(g.cfg.TokenTTL)).JwtID(uuid.NewString()).
 		Claim("scope", strings.Join(scopes, " "))
+	if jkt != "" {
+		b = b.Claim("cnf", map[string]any{"jkt": jkt})
+	}
 	for k, v := range claims {
 		b = b.Claim(k, v)
 	}
@@ -253,6 +335,8 @@ func (g *Gateway) mint(holder, aud string, scopes []string, claims map[string]an
 type Identity struct {
 	Subject string
 	Scopes  []string
+	JKT     string // the DPoP key thumbprint the token is bound to, if any
+	Policy  string // the policy that admitted the request (enforcement only)
 	Token   jwt.Token
 }
 
@@ -260,14 +344,15 @@ type Identity struct {
 var ErrTokenInvalid = errors.New("access token invalid")
 
 // Authenticate validates an access token minted here: signature against the
-// gateway's JWKS, iss, exp/nbf (no skew beyond 5 s), and audience when aud is set.
+// gateway's JWKS (so a key rotated out of it no longer verifies), iss,
+// exp/nbf (AcceptableSkew), and audience when aud is set.
 func (g *Gateway) Authenticate(token, aud string) (*Identity, error) {
 	set, err := g.cfg.Keys.PublicKeys()
 	if err != nil {
 		return nil, err
 	}
 	opts := []jwt.ParseOption{jwt.WithKeySet(set, jws.WithRequireKid(true)), jwt.WithValidate(true),
-		jwt.WithIssuer(g.cfg.Issuer), jwt.WithClock(jwt.ClockFunc(g.cfg.Now)), jwt.WithAcceptableSkew(5 * time.Second)}
+		jwt.WithIssuer(g.cfg.Issuer), jwt.WithClock(jwt.ClockFunc(g.cfg.Now)), jwt.WithAcceptableSkew(AcceptableSkew)}
 	if aud != "" {
 		opts = append(opts, jwt.WithAudience(aud))
 	}
@@ -279,6 +364,13 @@ func (g *Gateway) Authenticate(token, aud string) (*Identity, error) {
 	if s, ok := t.Get("scope"); ok {
 		if str, ok := s.(string); ok {
 			id.Scopes = strings.Fields(str)
+		}
+	}
+	if c, ok := t.Get("cnf"); ok {
+		m, _ := c.(map[string]any)
+		id.JKT, _ = m["jkt"].(string)
+		if id.JKT == "" {
+			return nil, fmt.Errorf("%w: cnf without jkt", ErrTokenInvalid)
 		}
 	}
 	return id, nil

@@ -4,20 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"strings"
-)
-
-// Identity headers set for upstreams; any a client sends are removed first.
-const (
-	HeaderSubject = "X-Credentialflow-Subject"
-	HeaderScope   = "X-Credentialflow-Scope"
-	headerPrefix  = "X-Credentialflow-"
 )
 
 // HandleChallenge serves POST /v1/gateway/challenge.
 func (g *Gateway) HandleChallenge(w http.ResponseWriter, r *http.Request) {
+	if !g.limitIP(w, r) {
+		return
+	}
 	c, err := g.NewChallenge(r.Context())
 	if err != nil {
 		writeOAuth(w, http.StatusInternalServerError, oauthErr("server_error", "cannot issue a challenge"))
@@ -27,11 +21,22 @@ func (g *Gateway) HandleChallenge(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c)
 }
 
-// HandleToken serves POST /v1/gateway/token (RFC 8693 §2.1: form-encoded).
-func (g *Gateway) HandleToken(w http.ResponseWriter, r *http.Request) {
+// limitIP applies the per-client-IP limit, answering 429 itself.
+func (g *Gateway) limitIP(w http.ResponseWriter, r *http.Request) bool {
+	ok, wait := g.byIP.allow(clientIP(r), g.cfg.Now())
+	if !ok {
+		// RFC 6585 §4: 429 with Retry-After.
+		w.Header().Set("Retry-After", retryAfter(wait))
+		writeOAuth(w, http.StatusTooManyRequests, oauthErr("slow_down", "too many requests from this address"))
+	}
+	return ok
+}
+
+// readForm parses an RFC 6749 §3.2 form body, answering errors itself.
+func readForm(w http.ResponseWriter, r *http.Request) bool {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
 		writeOAuth(w, http.StatusBadRequest, oauthErr("invalid_request", "the body must be application/x-www-form-urlencoded (RFC 6749 §3.2)"))
-		return
+		return false
 	}
 	if err := r.ParseForm(); err != nil {
 		status := http.StatusBadRequest
@@ -40,22 +45,47 @@ func (g *Gateway) HandleToken(w http.ResponseWriter, r *http.Request) {
 			status = http.StatusRequestEntityTooLarge
 		}
 		writeOAuth(w, status, oauthErr("invalid_request", "cannot read the form: %v", err))
-		return
+		return false
 	}
-	// RFC 6749 §3.2: parameters must not be repeated.
+	// RFC 6749 §3.2: parameters must not be repeated (so one request
+	// carries one presentation).
 	for k, v := range r.PostForm {
 		if len(v) > 1 {
 			writeOAuth(w, http.StatusBadRequest, oauthErr("invalid_request", "parameter %s is repeated", k))
-			return
+			return false
 		}
+	}
+	return true
+}
+
+// HandleToken serves POST /v1/gateway/token (RFC 8693 §2.1: form-encoded).
+func (g *Gateway) HandleToken(w http.ResponseWriter, r *http.Request) {
+	if !g.limitIP(w, r) || !readForm(w, r) {
+		return
+	}
+	if len(r.Header.Values(HeaderDPoP)) > 1 {
+		// RFC 9449 §4.3 check 1: exactly one DPoP header.
+		writeOAuth(w, http.StatusBadRequest, oauthErr("invalid_dpop_proof", "more than one DPoP header"))
+		return
 	}
 	f := r.PostForm
 	resp, _, oerr := g.Exchange(r.Context(), ExchangeRequest{
 		GrantType: f.Get("grant_type"), SubjectToken: f.Get("subject_token"), SubjectTokenType: f.Get("subject_token_type"),
 		Audience: f.Get("audience"), Scope: f.Get("scope"), RequestedTokenType: f.Get("requested_token_type"),
+		DPoP: r.Header.Get(HeaderDPoP),
 	})
 	if oerr != nil {
-		writeOAuth(w, http.StatusBadRequest, oerr)
+		status := oerr.Status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		if oerr.RetryAfter > 0 {
+			w.Header().Set("Retry-After", retryAfter(oerr.RetryAfter))
+		}
+		if oerr.Code == "server_error" {
+			status = http.StatusInternalServerError
+		}
+		writeOAuth(w, status, oerr)
 		return
 	}
 	// RFC 6749 §5.1: token responses must not be cached.
@@ -71,54 +101,9 @@ func (g *Gateway) HandleJWKS(w http.ResponseWriter, _ *http.Request) {
 		writeOAuth(w, http.StatusInternalServerError, oauthErr("server_error", "keys unavailable"))
 		return
 	}
-	w.Header().Set("Cache-Control", "public, max-age=300")
+	// Short enough that a rotated key reaches caches well within a token lifetime.
+	w.Header().Set("Cache-Control", "public, max-age=60")
 	writeJSON(w, http.StatusOK, set)
-}
-
-// Proxy forwards requests to upstream only with a valid access token, with
-// the verified identity in X-Credentialflow-Subject / -Scope. The request
-// path is passed on unchanged.
-func (g *Gateway) Proxy(upstream *url.URL) http.Handler {
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(upstream)
-			pr.Out.URL.Path, pr.Out.URL.RawPath = pr.In.URL.Path, pr.In.URL.RawPath
-			pr.SetXForwarded()
-		},
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Identity headers only ever come from us (strip before anything else).
-		for k := range r.Header {
-			if strings.HasPrefix(http.CanonicalHeaderKey(k), headerPrefix) {
-				r.Header.Del(k)
-			}
-		}
-		tok, ok := bearer(r)
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="credentialflow"`)
-			writeOAuth(w, http.StatusUnauthorized, oauthErr("invalid_token", "a Bearer access token from /v1/gateway/token is required"))
-			return
-		}
-		id, err := g.Authenticate(tok, "")
-		if err != nil {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="credentialflow", error="invalid_token"`)
-			writeOAuth(w, http.StatusUnauthorized, oauthErr("invalid_token", "the access token is invalid or expired"))
-			return
-		}
-		r.Header.Set(HeaderSubject, id.Subject)
-		r.Header.Set(HeaderScope, strings.Join(id.Scopes, " "))
-		rp.ServeHTTP(w, r)
-	})
-}
-
-// bearer extracts an RFC 6750 §2.1 bearer token.
-func bearer(r *http.Request) (string, bool) {
-	h := r.Header.Get("Authorization")
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
-		return "", false
-	}
-	return strings.TrimSpace(tok), true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/credentialflow/cflow/internal/store"
@@ -80,4 +81,129 @@ func (n *BadgerNonces) Consume(_ context.Context, nonce string) error {
 		}
 		return tx.Put(n.used, nonce, []byte{1}, keep)
 	})
+}
+
+// MemoryNonces keeps nonces in this process: for tests and single-process
+// embedding. Replicas need one shared store (see the README).
+type MemoryNonces struct {
+	mu     sync.Mutex
+	issued map[string]time.Time // nonce → expiry
+	used   map[string]time.Time // nonce → forget after
+	now    func() time.Time
+}
+
+var _ NonceStore = (*MemoryNonces)(nil)
+
+// NewMemoryNonces returns an empty in-process nonce store.
+func NewMemoryNonces() *MemoryNonces {
+	return &MemoryNonces{issued: map[string]time.Time{}, used: map[string]time.Time{}, now: time.Now}
+}
+
+// Issue creates a random 128-bit nonce valid for ttl.
+func (m *MemoryNonces) Issue(_ context.Context, ttl time.Duration) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("gateway: nonce: %w", err)
+	}
+	n := base64.RawURLEncoding.EncodeToString(b)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweep()
+	m.issued[n] = m.now().Add(ttl)
+	return n, nil
+}
+
+// Consume marks the nonce used; of concurrent callers exactly one succeeds.
+func (m *MemoryNonces) Consume(_ context.Context, nonce string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp, ok := m.issued[nonce]
+	if !ok || m.now().After(exp) {
+		if _, used := m.used[nonce]; used {
+			return ErrNonceReused
+		}
+		return ErrNonceUnknown
+	}
+	delete(m.issued, nonce)
+	m.used[nonce] = exp.Add(time.Hour)
+	return nil
+}
+
+func (m *MemoryNonces) sweep() {
+	now := m.now()
+	for n, exp := range m.issued {
+		if now.After(exp) {
+			delete(m.issued, n)
+		}
+	}
+	for n, exp := range m.used {
+		if now.After(exp) {
+			delete(m.used, n)
+		}
+	}
+}
+
+// ErrReplayed is returned for a one-time identifier seen before.
+var ErrReplayed = errors.New("identifier already used")
+
+// JTIStore remembers one-time identifiers (DPoP proof jti, RFC 9449 §11.1)
+// until they could no longer be accepted anyway. It is the seam for a store
+// shared by replicas; BadgerJTIs is the single-node default.
+type JTIStore interface {
+	// Use records id until exp; ErrReplayed if it was recorded before.
+	Use(ctx context.Context, id string, exp time.Time) error
+}
+
+// BadgerJTIs keeps identifiers in the embedded store with a TTL.
+type BadgerJTIs struct{ b store.Bucket }
+
+var _ JTIStore = BadgerJTIs{}
+
+// NewBadgerJTIs returns a JTI store in db.
+func NewBadgerJTIs(db *store.DB) BadgerJTIs { return BadgerJTIs{b: db.Bucket("gw-dpop-jti")} }
+
+// Use records id; of concurrent callers exactly one succeeds.
+func (s BadgerJTIs) Use(_ context.Context, id string, exp time.Time) error {
+	ttl := time.Until(exp)
+	if ttl < time.Second {
+		ttl = time.Second
+	}
+	err := s.b.Create(id, []byte{1}, ttl)
+	if errors.Is(err, store.ErrExists) {
+		return ErrReplayed
+	}
+	if err != nil {
+		return fmt.Errorf("gateway: jti store: %w", err)
+	}
+	return nil
+}
+
+// MemoryJTIs keeps identifiers in this process.
+type MemoryJTIs struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+var _ JTIStore = (*MemoryJTIs)(nil)
+
+// NewMemoryJTIs returns an empty in-process JTI store.
+func NewMemoryJTIs() *MemoryJTIs { return &MemoryJTIs{seen: map[string]time.Time{}} }
+
+// Use records id until exp.
+func (m *MemoryJTIs) Use(_ context.Context, id string, exp time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	if len(m.seen) > 10_000 {
+		for k, e := range m.seen {
+			if now.After(e) {
+				delete(m.seen, k)
+			}
+		}
+	}
+	if e, ok := m.seen[id]; ok && now.Before(e) {
+		return ErrReplayed
+	}
+	m.seen[id] = exp
+	return nil
 }

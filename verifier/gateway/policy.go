@@ -1,208 +1,525 @@
 package gateway
 
 import (
+	"bufio"
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/google/cel-go/cel"
 	"gopkg.in/yaml.v3"
-
-	"github.com/credentialflow/cflow/internal/vc"
-	"github.com/credentialflow/cflow/verifier"
 )
 
-// Policy says which presented credentials are acceptable and what the access
-// token carries. Load one with LoadPolicy; DefaultPolicy trusts this
-// server's own issuers.
+// Policy is a compiled policy file: named trust lists and one or more
+// policies, each for a token audience and (optionally) a set of routes.
+// A Policy is immutable once built, so the gateway swaps whole policies
+// (SetPolicy) and a request keeps the one it started with.
+//
+// The file (YAML, or JSON, which is read as YAML 1.2 flow syntax):
+//
+//	trustLists:
+//	  hr: [did:key:z6Mk…]              # inline DIDs
+//	  partners: {file: partners.txt}    # one DID per line, # comments; relative to the policy file
+//	policies:
+//	  - name: staff                     # names the rules in decisions
+//	    audience: https://api.example   # token audience it governs; default: the gateway's public URL
+//	    routes: [/api/]                 # path prefixes enforced with it (proxy, authorize, middleware)
+//	    credentials:                    # every presented credential must be accepted by one rule
+//	      - name: employee
+//	        types: [EmployeeCredential] # all of these in credential.types
+//	        issuers: [hr, self, did:key:z6Mk…]  # trust list names, "self" (this server's issuers) or DIDs
+//	        required: true              # at least one credential must be accepted by this rule
+//	        when: credential.credentialSubject.active == true   # CEL, bool
+//	    allow: '"admin" in request.scopes ? credentials.size() > 1 : true'   # CEL, bool
+//	    scopes:
+//	      - scope: finance              # granted when `when` holds (CEL, bool; default true)
+//	        when: credentials.exists(c, c.credentialSubject.department == "Finance")
+//	      - expr: credentials.map(c, c.type)   # or every string of a CEL list
+//	    claims:                         # token claim → CEL value
+//	      name: credentials[0].credentialSubject.name
+//	    access: '"finance" in token.scopes || request.method == "GET"'  # CEL, bool, at enforcement
+//
+// CEL variables (typed, so an unknown field is a compile error at load):
+// credential (in credentials[].when) and credentials: {id, type, types,
+// issuer, subject, credentialSubject, claims, validFrom, validUntil,
+// format}; holder (string); request: {audience, scopes, route, method};
+// now (timestamp); token (in access only): {sub, scopes, aud, claims, jkt}.
 type Policy struct {
-	// Trust lists trusted issuer DIDs per credential type; "*" applies to every type.
-	Trust map[string][]string `json:"trust" yaml:"trust"`
-	// Scopes grant a scope for a credential type, optionally only when a
-	// claim (dot path under credentialSubject) equals a value.
-	Scopes []ScopeRule `json:"scopes" yaml:"scopes"`
-	// Claims copy credentialSubject values into the token.
-	Claims []ClaimRule `json:"claims" yaml:"claims"`
-
-	trusted func(issuer string) bool // default policy only
+	source   string
+	policies []*compiledPolicy
 }
 
-// ScopeRule maps a credential type (and optionally a claim value) to a scope.
-type ScopeRule struct {
-	CredentialType string `json:"credentialType" yaml:"credentialType"`
-	Claim          string `json:"claim,omitempty" yaml:"claim,omitempty"`
-	Equals         string `json:"equals,omitempty" yaml:"equals,omitempty"`
-	Scope          string `json:"scope" yaml:"scope"`
+// PolicyOptions are what a policy file may refer to besides itself.
+type PolicyOptions struct {
+	// Own reports whether an issuer DID belongs to this server; the
+	// trust list name "self" stands for it. Nil: "self" is an error.
+	Own func(issuer string) bool
 }
 
-// ClaimRule copies one credentialSubject value into a token claim.
-type ClaimRule struct {
-	CredentialType string `json:"credentialType" yaml:"credentialType"`
-	Claim          string `json:"claim" yaml:"claim"`
-	As             string `json:"as" yaml:"as"`
+// PolicyError is a policy that cannot be loaded: the file, the line and
+// why. Load failures wrap ErrPolicyInvalid.
+type PolicyError struct {
+	File   string
+	Line   int
+	Field  string
+	Reason string
 }
 
-// reserved token claims a policy may not overwrite.
-var reserved = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "cnf"}
+// ErrPolicyInvalid is wrapped by every PolicyError.
+var ErrPolicyInvalid = errors.New("policy invalid")
 
-// LoadPolicy reads a YAML or JSON policy file and validates it.
-func LoadPolicy(path string) (*Policy, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: policy: %w", err)
+func (e *PolicyError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	p := &Policy{}
-	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] == '{' {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(p)
-	} else {
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		err = dec.Decode(p)
+	if e.Field != "" {
+		return fmt.Sprintf("gateway: policy %s: %s: %s", loc, e.Field, e.Reason)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("gateway: policy %s: %w", path, err)
-	}
-	if err := p.validate(); err != nil {
-		return nil, fmt.Errorf("gateway: policy %s: %w", path, err)
-	}
-	return p, nil
+	return fmt.Sprintf("gateway: policy %s: %s", loc, e.Reason)
 }
 
-func (p *Policy) validate() error {
-	if len(p.Trust) == 0 {
-		return fmt.Errorf("trust is empty: no credential would be accepted")
+func (e *PolicyError) Unwrap() error { return ErrPolicyInvalid }
+
+// SelfTrustList names this server's own issuers in an issuers list.
+const SelfTrustList = "self"
+
+// reserved token claims a policy may not set.
+var reserved = []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "cnf", "client_id"}
+
+// MaxPolicyFile bounds a policy file (and each trust list file).
+const MaxPolicyFile = 4 << 20
+
+type policyFile struct {
+	TrustLists map[string]trustListSpec `yaml:"trustLists"`
+	Policies   []policySpec             `yaml:"policies"`
+}
+
+type policySpec struct {
+	Name        string              `yaml:"name"`
+	Audience    string              `yaml:"audience"`
+	Routes      []string            `yaml:"routes"`
+	Credentials []ruleSpec          `yaml:"credentials"`
+	Allow       *exprSpec           `yaml:"allow"`
+	Scopes      []scopeSpec         `yaml:"scopes"`
+	Claims      map[string]exprSpec `yaml:"claims"`
+	Access      *exprSpec           `yaml:"access"`
+}
+
+type ruleSpec struct {
+	Name     string    `yaml:"name"`
+	Types    []string  `yaml:"types"`
+	Issuers  []string  `yaml:"issuers"`
+	Required bool      `yaml:"required"`
+	When     *exprSpec `yaml:"when"`
+}
+
+type scopeSpec struct {
+	Scope string    `yaml:"scope"`
+	When  *exprSpec `yaml:"when"`
+	Expr  *exprSpec `yaml:"expr"`
+}
+
+// exprSpec is a CEL source with the position it had in the file.
+type exprSpec struct {
+	src       string
+	line, col int
+}
+
+func (e *exprSpec) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return fmt.Errorf("line %d: a CEL expression must be a string", n.Line)
 	}
-	for t, dids := range p.Trust {
-		for _, d := range dids {
-			if !strings.HasPrefix(d, "did:") {
-				return fmt.Errorf("trust.%s: %q is not a DID", t, d)
-			}
-		}
-	}
-	for i, s := range p.Scopes {
-		if s.CredentialType == "" || s.Scope == "" || strings.ContainsAny(s.Scope, " \"\\") {
-			return fmt.Errorf("scopes[%d]: credentialType and a scope without spaces are required", i)
-		}
-		if (s.Claim == "") != (s.Equals == "") {
-			return fmt.Errorf("scopes[%d]: claim and equals go together", i)
-		}
-	}
-	for i, c := range p.Claims {
-		if c.CredentialType == "" || c.Claim == "" || c.As == "" {
-			return fmt.Errorf("claims[%d]: credentialType, claim and as are required", i)
-		}
-		if slices.Contains(reserved, c.As) {
-			return fmt.Errorf("claims[%d]: %q is a reserved token claim", i, c.As)
-		}
+	e.src, e.line, e.col = n.Value, n.Line, n.Column
+	// A block scalar's text starts on the next line.
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		e.line++
 	}
 	return nil
 }
 
+type trustListSpec struct {
+	dids []string
+	file string
+	line int
+}
+
+func (t *trustListSpec) UnmarshalYAML(n *yaml.Node) error {
+	t.line = n.Line
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return n.Decode(&t.dids)
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i].Value; k != "file" {
+				return fmt.Errorf("line %d: trust list: unknown field %q (want a list of DIDs or {file: path})", n.Content[i].Line, k)
+			}
+			t.file = n.Content[i+1].Value
+		}
+		if t.file == "" {
+			return fmt.Errorf("line %d: trust list: file is empty", n.Line)
+		}
+		return nil
+	}
+	return fmt.Errorf("line %d: a trust list is a list of DIDs or {file: path}", n.Line)
+}
+
+// LoadPolicy reads, validates and compiles a YAML or JSON policy file.
+func LoadPolicy(path string, o PolicyOptions) (*Policy, error) {
+	raw, err := readLimited(path)
+	if err != nil {
+		return nil, &PolicyError{File: path, Reason: err.Error()}
+	}
+	return ParsePolicy(path, raw, o)
+}
+
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxPolicyFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxPolicyFile {
+		return nil, fmt.Errorf("larger than %d bytes", MaxPolicyFile)
+	}
+	return b, nil
+}
+
+// ParsePolicy compiles policy source; name is the file name used in errors
+// and the base for relative trust list files.
+func ParsePolicy(name string, raw []byte, o PolicyOptions) (*Policy, error) {
+	var f policyFile
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, yamlError(name, err)
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(raw, &root)
+	c := &compiler{file: name, root: &root, own: o.Own, lists: map[string]*trustList{}}
+	return c.compile(&f)
+}
+
+// yamlError turns a yaml.v3 error ("yaml: line 3: …") into a PolicyError.
+func yamlError(file string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	line := 0
+	if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
+		_, msg, _ = strings.Cut(msg, ": ")
+	}
+	if errors.Is(err, io.EOF) {
+		msg = "the file is empty"
+	}
+	return &PolicyError{File: file, Line: line, Reason: msg}
+}
+
+type compiler struct {
+	file  string
+	root  *yaml.Node
+	own   func(string) bool
+	lists map[string]*trustList
+	envs  *celEnvs
+}
+
+// trustList is a set of issuer DIDs, or this server's own issuers.
+type trustList struct {
+	dids map[string]bool
+	own  func(string) bool
+}
+
+func (t *trustList) has(d string) bool {
+	if t.own != nil {
+		return t.own(d)
+	}
+	return t.dids[d]
+}
+
+// lineOf finds the line of a node by a path of map keys and list indexes.
+func (c *compiler) lineOf(path ...any) int {
+	n := c.root
+	if n == nil || len(n.Content) == 0 {
+		return 0
+	}
+	n = n.Content[0]
+	line := n.Line
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return line
+			}
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					line, n, found = n.Content[i].Line, n.Content[i+1], true
+					break
+				}
+			}
+			if !found {
+				return line
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || k >= len(n.Content) {
+				return line
+			}
+			n = n.Content[k]
+			line = n.Line
+		}
+	}
+	return line
+}
+
+func (c *compiler) errAt(line int, field, format string, args ...any) error {
+	return &PolicyError{File: c.file, Line: line, Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+func (c *compiler) compile(f *policyFile) (*Policy, error) {
+	envs, err := newCELEnvs()
+	if err != nil {
+		return nil, fmt.Errorf("gateway: policy: %w", err)
+	}
+	c.envs = envs
+	if c.own != nil {
+		c.lists[SelfTrustList] = &trustList{own: c.own}
+	}
+	names := make([]string, 0, len(f.TrustLists))
+	for n := range f.TrustLists {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		spec := f.TrustLists[n]
+		field := "trustLists." + n
+		if n == SelfTrustList || strings.HasPrefix(n, "did:") {
+			return nil, c.errAt(spec.line, field, "%q is reserved", n)
+		}
+		tl := &trustList{dids: map[string]bool{}}
+		dids := spec.dids
+		if spec.file != "" {
+			p := spec.file
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(filepath.Dir(c.file), p)
+			}
+			if dids, err = c.readTrustFile(p); err != nil {
+				return nil, err
+			}
+		}
+		for _, d := range dids {
+			if !strings.HasPrefix(d, "did:") {
+				return nil, c.errAt(spec.line, field, "%q is not a DID", d)
+			}
+			tl.dids[d] = true
+		}
+		c.lists[n] = tl
+	}
+	if len(f.Policies) == 0 {
+		return nil, c.errAt(c.lineOf(), "policies", "no policy: nothing would be accepted")
+	}
+	p := &Policy{source: c.file}
+	seenAud, seenName := map[string]bool{}, map[string]bool{}
+	for i := range f.Policies {
+		cp, err := c.compilePolicy(i, &f.Policies[i])
+		if err != nil {
+			return nil, err
+		}
+		if seenName[cp.name] {
+			return nil, c.errAt(c.lineOf("policies", i, "name"), fmt.Sprintf("policies[%d].name", i), "%q is used twice", cp.name)
+		}
+		if seenAud[cp.audience] {
+			return nil, c.errAt(c.lineOf("policies", i, "audience"), fmt.Sprintf("policies[%d].audience", i), "two policies for audience %q", cp.audience)
+		}
+		seenName[cp.name], seenAud[cp.audience] = true, true
+		p.policies = append(p.policies, cp)
+	}
+	return p, nil
+}
+
+func (c *compiler) readTrustFile(path string) ([]string, error) {
+	raw, err := readLimited(path)
+	if err != nil {
+		return nil, &PolicyError{File: path, Reason: err.Error()}
+	}
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for n := 1; sc.Scan(); n++ {
+		l := strings.TrimSpace(sc.Text())
+		if i := strings.IndexByte(l, '#'); i >= 0 {
+			l = strings.TrimSpace(l[:i])
+		}
+		if l == "" {
+			continue
+		}
+		if !strings.HasPrefix(l, "did:") || strings.ContainsAny(l, " \t") {
+			return nil, &PolicyError{File: path, Line: n, Reason: fmt.Sprintf("%q is not a DID", l)}
+		}
+		out = append(out, l)
+	}
+	return out, sc.Err()
+}
+
+func (c *compiler) compilePolicy(i int, s *policySpec) (*compiledPolicy, error) {
+	field := fmt.Sprintf("policies[%d]", i)
+	at := func(path ...any) int { return c.lineOf(append([]any{"policies", i}, path...)...) }
+	if s.Name == "" || strings.ContainsAny(s.Name, "/ ") {
+		return nil, c.errAt(at("name"), field+".name", "a name without spaces or slashes is required")
+	}
+	cp := &compiledPolicy{name: s.Name, audience: strings.TrimSuffix(s.Audience, "/")}
+	for j, r := range s.Routes {
+		if !strings.HasPrefix(r, "/") {
+			return nil, c.errAt(at("routes", j), fmt.Sprintf("%s.routes[%d]", field, j), "%q is not a path prefix", r)
+		}
+		cp.routes = append(cp.routes, r)
+	}
+	if len(s.Credentials) == 0 {
+		return nil, c.errAt(at(), field+".credentials", "no credential rule: no presentation would be accepted")
+	}
+	for j := range s.Credentials {
+		r := &s.Credentials[j]
+		rf := fmt.Sprintf("%s.credentials[%d]", field, j)
+		if r.Name == "" || strings.ContainsAny(r.Name, "/ ") {
+			return nil, c.errAt(at("credentials", j), rf+".name", "a name without spaces or slashes is required")
+		}
+		if len(r.Issuers) == 0 {
+			return nil, c.errAt(at("credentials", j), rf+".issuers", "no trusted issuer: name DIDs, trust lists or %q", SelfTrustList)
+		}
+		cr := &compiledRule{name: s.Name + "/credentials/" + r.Name, types: r.Types, required: r.Required}
+		for k, iss := range r.Issuers {
+			if strings.HasPrefix(iss, "did:") {
+				cr.dids = append(cr.dids, iss)
+				continue
+			}
+			tl, ok := c.lists[iss]
+			if !ok {
+				return nil, c.errAt(at("credentials", j, "issuers", k), fmt.Sprintf("%s.issuers[%d]", rf, k), "%q is neither a DID nor a trust list", iss)
+			}
+			cr.lists = append(cr.lists, tl)
+		}
+		if r.When != nil {
+			prg, err := c.program(c.envs.credential, r.When, rf+".when", cel.BoolType)
+			if err != nil {
+				return nil, err
+			}
+			cr.when = prg
+		}
+		cp.rules = append(cp.rules, cr)
+	}
+	var err error
+	if s.Allow != nil {
+		if cp.allow, err = c.program(c.envs.presentation, s.Allow, field+".allow", cel.BoolType); err != nil {
+			return nil, err
+		}
+	}
+	for j, sc := range s.Scopes {
+		sf := fmt.Sprintf("%s.scopes[%d]", field, j)
+		cs := compiledScope{rule: fmt.Sprintf("%s/scopes[%d]", s.Name, j), scope: sc.Scope}
+		switch {
+		case sc.Expr != nil && (sc.Scope != "" || sc.When != nil):
+			return nil, c.errAt(at("scopes", j), sf, "expr stands alone; scope and when go together")
+		case sc.Expr != nil:
+			if cs.list, err = c.program(c.envs.presentation, sc.Expr, sf+".expr", cel.ListType(cel.StringType)); err != nil {
+				return nil, err
+			}
+		case !validScopeToken(sc.Scope):
+			return nil, c.errAt(at("scopes", j), sf+".scope", "%q is not a scope token (RFC 6749 §3.3)", sc.Scope)
+		case sc.When != nil:
+			if cs.when, err = c.program(c.envs.presentation, sc.When, sf+".when", cel.BoolType); err != nil {
+				return nil, err
+			}
+		}
+		cp.scopes = append(cp.scopes, cs)
+	}
+	claimNames := make([]string, 0, len(s.Claims))
+	for n := range s.Claims {
+		claimNames = append(claimNames, n)
+	}
+	slices.Sort(claimNames)
+	for _, n := range claimNames {
+		e := s.Claims[n]
+		if slices.Contains(reserved, n) || n == "" {
+			return nil, c.errAt(e.line, field+".claims."+n, "%q is a reserved token claim", n)
+		}
+		prg, err := c.program(c.envs.presentation, &e, field+".claims."+n, nil)
+		if err != nil {
+			return nil, err
+		}
+		cp.claims = append(cp.claims, compiledClaim{name: n, prg: prg})
+	}
+	if s.Access != nil {
+		if cp.access, err = c.program(c.envs.access, s.Access, field+".access", cel.BoolType); err != nil {
+			return nil, err
+		}
+	}
+	return cp, nil
+}
+
+// program compiles and type-checks one expression; want nil means any type.
+func (c *compiler) program(env *cel.Env, e *exprSpec, field string, want *cel.Type) (cel.Program, error) {
+	ast, iss := env.Compile(e.src)
+	if iss.Err() != nil {
+		line, reason := e.line, iss.Err().Error()
+		if errs := iss.Errors(); len(errs) > 0 {
+			loc := errs[0].Location
+			line += loc.Line() - 1
+			reason = fmt.Sprintf("%s (column %d of the expression)", errs[0].Message, loc.Column()+1)
+		}
+		return nil, c.errAt(line, field, "%s", reason)
+	}
+	if want != nil && !ast.OutputType().IsAssignableType(want) {
+		return nil, c.errAt(e.line, field, "evaluates to %s, want %s", ast.OutputType(), want)
+	}
+	prg, err := env.Program(ast, cel.CostLimit(celCostLimit), cel.EvalOptions(cel.OptOptimize))
+	if err != nil {
+		return nil, c.errAt(e.line, field, "%v", err)
+	}
+	return prg, nil
+}
+
+// validScopeToken: RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
+func validScopeToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if b < 0x21 || b > 0x7e || b == '"' || b == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// defaultPolicySource is the policy with no file: this server's issuers
+// are trusted for every type, each credential type becomes a scope of the
+// same name, and the subjects' claims go into the token under credentials.
+const defaultPolicySource = `
+policies:
+  - name: default
+    credentials:
+      - name: own-issuers
+        issuers: [self]
+    scopes:
+      - expr: credentials.map(c, c.types.filter(t, t != "VerifiableCredential")).flatten()
+    claims:
+      credentials: 'credentials.map(c, {"type": c.type, "issuer": c.issuer, "credentialSubject": c.claims})'
+`
+
 // DefaultPolicy trusts the issuers for which own returns true, maps every
 // credential type to a scope of the same name and copies each credential's
 // subject claims into the token under "credentials".
-func DefaultPolicy(own func(issuer string) bool) *Policy { return &Policy{trusted: own} }
-
-// Decision is the outcome of applying a policy to verified credentials.
-type Decision struct {
-	Scopes []string
-	Claims map[string]any
-	Rule   string // which rule allowed or refused
-}
-
-// Evaluate checks every credential against the trust list and derives the
-// token's scopes and claims. Every credential is evaluated; one untrusted
-// credential refuses the whole presentation.
-func (p *Policy) Evaluate(creds []*verifier.VerifiedCredential) (*Decision, error) {
-	d := &Decision{Claims: map[string]any{}}
-	scopes := map[string]bool{}
-	var summaries []any
-	for i, c := range creds {
-		if !p.isTrusted(c) {
-			return &Decision{Rule: "trust"}, vc.Errorf(vc.CodeUntrustedIssuer, "credential %d (%s) is issued by %s, which the policy does not trust for that type", i, primaryType(c), c.Issuer)
-		}
-		if p.trusted != nil {
-			for _, t := range c.Types {
-				if t != vc.TypeCredential {
-					scopes[t] = true
-				}
-			}
-			summaries = append(summaries, map[string]any{"type": primaryType(c), "issuer": c.Issuer, "credentialSubject": withoutID(c.Subjects[0])})
-			continue
-		}
-		for _, s := range p.Scopes {
-			if c.HasType(s.CredentialType) && (s.Claim == "" || fmt.Sprint(lookup(c.Subjects[0], s.Claim)) == s.Equals) {
-				scopes[s.Scope] = true
-			}
-		}
-		for _, cl := range p.Claims {
-			if v := lookup(c.Subjects[0], cl.Claim); c.HasType(cl.CredentialType) && v != nil {
-				d.Claims[cl.As] = v
-			}
-		}
+func DefaultPolicy(own func(issuer string) bool) *Policy {
+	p, err := ParsePolicy("(default policy)", []byte(defaultPolicySource), PolicyOptions{Own: own})
+	if err != nil {
+		panic(err) // a constant that does not compile is a bug caught by every test
 	}
-	if summaries != nil {
-		d.Claims["credentials"] = summaries
-	}
-	for s := range scopes {
-		d.Scopes = append(d.Scopes, s)
-	}
-	sort.Strings(d.Scopes)
-	d.Rule = "trust+scopes"
-	if p.trusted != nil {
-		d.Rule = "default: own issuers"
-	}
-	return d, nil
-}
-
-func (p *Policy) isTrusted(c *verifier.VerifiedCredential) bool {
-	if p.trusted != nil {
-		return p.trusted(c.Issuer)
-	}
-	if slices.Contains(p.Trust["*"], c.Issuer) {
-		return true
-	}
-	for _, t := range c.Types {
-		if t != vc.TypeCredential && slices.Contains(p.Trust[t], c.Issuer) {
-			return true
-		}
-	}
-	return false
-}
-
-func primaryType(c *verifier.VerifiedCredential) string {
-	for _, t := range c.Types {
-		if t != vc.TypeCredential {
-			return t
-		}
-	}
-	return vc.TypeCredential
-}
-
-func withoutID(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		if k != "id" {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// lookup follows a dot path through nested objects.
-func lookup(m map[string]any, path string) any {
-	var cur any = m
-	for _, part := range strings.Split(path, ".") {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = obj[part]
-	}
-	return cur
+	return p
 }

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/time/rate"
+
+	"github.com/credentialflow/cflow/internal/kms"
+	"github.com/credentialflow/cflow/internal/store"
+	"github.com/credentialflow/cflow/verifier"
+	"github.com/credentialflow/cflow/verifier/gateway"
+)
+
+// gatewayConfig is the gateway part of serverConfig (flags below).
+type gatewayConfig struct {
+	KeyRotation    time.Duration
+	RateIP         float64 // requests/s per client IP; 0 = off
+	RateHolder     float64 // exchanges/s per holder DID; 0 = off
+	MaxCredentials int
+	Timeout        time.Duration
+}
+
+func defaultGatewayConfig() gatewayConfig {
+	d := gateway.DefaultRateLimits
+	return gatewayConfig{KeyRotation: gateway.DefaultKeyRotation, RateIP: float64(d.PerIP), RateHolder: float64(d.PerHolder),
+		MaxCredentials: gateway.DefaultMaxCredentials, Timeout: gateway.DefaultTimeout}
+}
+
+func addGatewayFlags(f *pflag.FlagSet, c *gatewayConfig) {
+	d := defaultGatewayConfig()
+	f.DurationVar(&c.KeyRotation, "key-rotation", d.KeyRotation, "replace the gateway signing key this often (0: never; SIGUSR1 rotates now)")
+	f.Float64Var(&c.RateIP, "rate-ip", d.RateIP, "challenge/token/introspection requests per second per client IP (0: no limit)")
+	f.Float64Var(&c.RateHolder, "rate-holder", d.RateHolder, "token exchanges per second per holder DID (0: no limit)")
+	f.IntVar(&c.MaxCredentials, "max-credentials", d.MaxCredentials, "credentials per presentation at the token endpoint (at most 32)")
+	f.DurationVar(&c.Timeout, "gateway-timeout", d.Timeout, "time limit of one token exchange or authorization")
+}
+
+// gatewayRuntime is what serve keeps running for the gateway: policy
+// reload on SIGHUP, key rotation on schedule and on SIGUSR1.
+type gatewayRuntime struct {
+	gw         *gateway.Gateway
+	keys       *gateway.KMSKeys
+	policyFile string
+	own        func(string) bool
+	rotation   time.Duration
+}
+
+func limitOf(perSec float64) rate.Limit {
+	if perSec <= 0 {
+		return rate.Inf
+	}
+	return rate.Limit(perSec)
+}
+
+// openGateway wires the gateway role.
+func openGateway(cfg serverConfig, db *store.DB, keys *kms.Manager, v *verifier.Verifier, own func(string) bool) (*gatewayRuntime, error) {
+	gc := cfg.Gateway
+	if gc == (gatewayConfig{}) {
+		gc = defaultGatewayConfig()
+	}
+	ttl := cfg.TokenTTL
+	if ttl == 0 {
+		ttl = gateway.DefaultTokenTTL
+	}
+	every := gc.KeyRotation
+	if every <= 0 {
+		every = -1
+	}
+	gwKeys, err := gateway.NewKMSKeys(db, keys, gateway.KeyOptions{RotateEvery: every, Retain: ttl + gateway.AcceptableSkew})
+	if err != nil {
+		return nil, err
+	}
+	pol := gateway.DefaultPolicy(own)
+	if cfg.PolicyFile != "" {
+		if pol, err = gateway.LoadPolicy(cfg.PolicyFile, gateway.PolicyOptions{Own: own}); err != nil {
+			return nil, err
+		}
+	}
+	burst := func(r float64) int { return max(1, int(2*r)) }
+	gw := gateway.New(gateway.Config{Issuer: cfg.PublicURL, Verifier: v, Nonces: gateway.NewBadgerNonces(db),
+		Keys: gwKeys, Policy: pol, TokenTTL: cfg.TokenTTL, NonceTTL: cfg.NonceTTL, JTIs: gateway.NewBadgerJTIs(db),
+		Limits: gateway.RateLimits{PerIP: limitOf(gc.RateIP), IPBurst: burst(gc.RateIP),
+			PerHolder: limitOf(gc.RateHolder), HolderBurst: burst(gc.RateHolder)},
+		MaxCredentials: gc.MaxCredentials, Timeout: gc.Timeout})
+	return &gatewayRuntime{gw: gw, keys: gwKeys, policyFile: cfg.PolicyFile, own: own, rotation: gc.KeyRotation}, nil
+}
+
+// run reloads the policy on SIGHUP (a bad file keeps the old policy and is
+// logged), rotates the key on SIGUSR1 and on schedule, until ctx ends.
+func (r *gatewayRuntime) run(ctx context.Context, log *slog.Logger) {
+	if r == nil {
+		return
+	}
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sig)
+	tick := time.Minute
+	if r.rotation > 0 && r.rotation/10 < tick {
+		tick = max(r.rotation/10, time.Second)
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	rotateIfDue := func() {
+		if did, err := r.keys.RotateIfDue(); err != nil {
+			log.Error("gateway key rotation failed", "err", err)
+		} else if did {
+			log.Info("gateway signing key rotated", "reason", "schedule")
+		}
+	}
+	rotateIfDue()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rotateIfDue()
+		case s := <-sig:
+			switch s {
+			case syscall.SIGHUP:
+				r.reload(log)
+			case syscall.SIGUSR1:
+				if err := r.keys.Rotate(); err != nil {
+					log.Error("gateway key rotation failed", "err", err)
+				} else {
+					log.Info("gateway signing key rotated", "reason", "SIGUSR1")
+				}
+			}
+		}
+	}
+}
+
+func (r *gatewayRuntime) reload(log *slog.Logger) {
+	if r.policyFile == "" {
+		log.Info("SIGHUP: no --policy file; the default policy stays")
+		return
+	}
+	p, err := gateway.LoadPolicy(r.policyFile, gateway.PolicyOptions{Own: r.own})
+	if err != nil {
+		log.Error("SIGHUP: policy not reloaded; the previous one stays", "err", err)
+		return
+	}
+	r.gw.SetPolicy(p)
+	log.Info("SIGHUP: policy reloaded", "file", r.policyFile)
+}
+
+func newGatewayCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "gateway", Short: "Gateway administration: signing keys, policy files"}
+	var dataDir string
+	rotate := &cobra.Command{
+		Use:   "rotate-key",
+		Short: "Make a new gateway signing key current (the server must be stopped; a running one rotates on SIGUSR1)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := os.MkdirAll(dataDir, 0o700); err != nil {
+				return fmt.Errorf("data dir: %w", err)
+			}
+			master, err := kms.LoadMasterKey(dataDir, os.Getenv("CFLOW_MASTER_KEY"))
+			if err != nil {
+				return err
+			}
+			db, err := store.Open(dataDir+"/store", store.Options{})
+			if err != nil {
+				return fmt.Errorf("%w (is `cflow serve` running on this data dir? send it SIGUSR1 instead)", err)
+			}
+			defer db.Close()
+			keys, err := kms.New(db.Bucket("kms"), master)
+			if err != nil {
+				return err
+			}
+			k, err := gateway.NewKMSKeys(db, keys, gateway.KeyOptions{RotateEvery: -1})
+			if err != nil {
+				return err
+			}
+			if err := k.Rotate(); err != nil {
+				return err
+			}
+			_, pub, _ := k.SigningKey()
+			fmt.Fprintln(cmd.OutOrStdout(), pub.KeyID())
+			fmt.Fprintln(cmd.ErrOrStderr(), "new signing key is current; the previous one stays in the JWKS until its tokens have expired")
+			return nil
+		},
+	}
+	rotate.Flags().StringVar(&dataDir, "data", "cflow-data", "data directory of the server")
+	check := &cobra.Command{
+		Use:   "check-policy FILE",
+		Short: "Validate a gateway policy file (exit 0 valid, 1 invalid with file:line: reason)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			_, err := gateway.LoadPolicy(args[0], gateway.PolicyOptions{Own: func(string) bool { return false }})
+			if err != nil {
+				var pe *gateway.PolicyError
+				if errors.As(err, &pe) {
+					return &exitError{code: 1, err: err}
+				}
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "ok")
+			return nil
+		},
+	}
+	cmd.AddCommand(rotate, check)
+	return cmd
+}

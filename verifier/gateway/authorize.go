@@ -1,0 +1,317 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/credentialflow/cflow/internal/vc"
+)
+
+// Identity headers set for upstreams and forward-auth answers; any a client
+// sends are removed first.
+const (
+	HeaderSubject = "X-Credentialflow-Subject"
+	HeaderScope   = "X-Credentialflow-Scope"
+	HeaderPolicy  = "X-Credentialflow-Policy"
+	headerPrefix  = "X-Credentialflow-"
+)
+
+// AccessRequest is one request for a protected resource, however it reached
+// the gateway (proxy, forward-auth, middleware).
+type AccessRequest struct {
+	Method        string // the original method
+	Path          string // the original path: selects the route's policy
+	URL           string // the original absolute URL without query (DPoP htu)
+	Authorization string // the Authorization header
+	DPoP          []string
+}
+
+// AccessError refuses an access request: 401 (no, invalid or unproven
+// token, RFC 6750 §3.1 / RFC 9449 §7.1) or 403 (the policy refuses).
+type AccessError struct {
+	Status      int
+	Code        string // invalid_token, invalid_dpop_proof, insufficient_scope, invalid_request
+	Description string
+	Rule        string // the policy rule that refused, for 403
+	Scheme      string // the scheme to challenge with (Bearer or DPoP)
+}
+
+func (e *AccessError) Error() string { return e.Code + ": " + e.Description }
+
+// Authorize is the one decision every enforcement mode makes: pick the
+// route's policy, validate the token for that policy's audience, check
+// its DPoP binding, then the policy's access expression.
+func (g *Gateway) Authorize(ctx context.Context, r AccessRequest) (*Identity, *AccessError) {
+	scheme, tok, ok := strings.Cut(r.Authorization, " ")
+	tok = strings.TrimSpace(tok)
+	dpop := strings.EqualFold(scheme, "DPoP")
+	if !ok || tok == "" || !(dpop || strings.EqualFold(scheme, "Bearer")) {
+		return nil, &AccessError{Status: http.StatusUnauthorized, Code: "invalid_token", Scheme: "Bearer",
+			Description: "a Bearer (or DPoP) access token from /v1/gateway/token is required"}
+	}
+	pol := g.policy.Load()
+	cp := pol.forRoute(r.Path, g.cfg.Issuer)
+	if cp == nil {
+		return nil, &AccessError{Status: http.StatusForbidden, Code: "insufficient_scope", Rule: "route",
+			Description: fmt.Sprintf("no policy governs %s", r.Path)}
+	}
+	id, err := g.Authenticate(tok, cp.audienceOr(g.cfg.Issuer))
+	if err != nil {
+		return nil, &AccessError{Status: http.StatusUnauthorized, Code: "invalid_token", Scheme: "Bearer",
+			Description: "the access token is invalid, expired, or not for this audience"}
+	}
+	if id.JKT != "" || dpop {
+		// RFC 9449 §7.1: a bound token needs the DPoP scheme and a proof by
+		// its key over this request and this token (ath).
+		if !dpop || id.JKT == "" {
+			return nil, &AccessError{Status: http.StatusUnauthorized, Code: "invalid_token", Scheme: "DPoP",
+				Description: "a DPoP-bound token is sent with the DPoP scheme, a Bearer token with Bearer"}
+		}
+		if len(r.DPoP) != 1 {
+			return nil, &AccessError{Status: http.StatusUnauthorized, Code: "invalid_dpop_proof", Scheme: "DPoP",
+				Description: "exactly one DPoP proof header is required"}
+		}
+		ctx, cancel := context.WithTimeout(ctx, g.cfg.Timeout)
+		defer cancel()
+		jkt, err := g.checkDPoP(ctx, r.DPoP[0], r.Method, r.URL, tok)
+		if err != nil || jkt != id.JKT {
+			desc := "the proof's key is not the one the token is bound to"
+			if err != nil {
+				desc = err.Error()
+			}
+			return nil, &AccessError{Status: http.StatusUnauthorized, Code: "invalid_dpop_proof", Scheme: "DPoP", Description: desc}
+		}
+	}
+	claims, _ := id.Token.AsMap(ctx)
+	for _, k := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "cnf"} {
+		delete(claims, k)
+	}
+	ct := celToken{Sub: id.Subject, Scopes: id.Scopes, Aud: id.Token.Audience(), Claims: toStruct(claims), JKT: id.JKT}
+	if ct.Scopes == nil {
+		ct.Scopes = []string{}
+	}
+	if err := cp.checkAccess(ct, Request{Audience: cp.audienceOr(g.cfg.Issuer), Route: r.Path, Method: r.Method}, g.cfg.Now()); err != nil {
+		var ve *vc.Error
+		desc := err.Error()
+		if errors.As(err, &ve) {
+			desc = ve.Message
+		}
+		return nil, &AccessError{Status: http.StatusForbidden, Code: "insufficient_scope", Rule: cp.name + "/access", Description: desc}
+	}
+	id.Policy = cp.name
+	return id, nil
+}
+
+// writeAccessError answers RFC 6750 §3 / RFC 9449 §7.1 style.
+func writeAccessError(w http.ResponseWriter, e *AccessError) {
+	if e.Status == http.StatusUnauthorized {
+		scheme := e.Scheme
+		if scheme == "" {
+			scheme = "Bearer"
+		}
+		v := scheme + ` realm="credentialflow"`
+		if e.Code != "" {
+			v += `, error="` + e.Code + `"`
+		}
+		if scheme == "DPoP" {
+			v += `, algs="EdDSA ES256 ES384"`
+		}
+		w.Header().Set("WWW-Authenticate", v)
+	}
+	writeOAuth(w, e.Status, &OAuthError{Code: e.Code, Description: e.Description})
+}
+
+// stripIdentity removes identity headers a client sent: they only ever come from us.
+func stripIdentity(h http.Header) {
+	for k := range h {
+		if strings.HasPrefix(http.CanonicalHeaderKey(k), headerPrefix) {
+			h.Del(k)
+		}
+	}
+}
+
+func setIdentity(h http.Header, id *Identity) {
+	h.Set(HeaderSubject, id.Subject)
+	h.Set(HeaderScope, strings.Join(id.Scopes, " "))
+	h.Set(HeaderPolicy, id.Policy)
+}
+
+// Proxy forwards requests to upstream only with an access token the route's
+// policy accepts, with the verified identity in X-Credentialflow-Subject /
+// -Scope / -Policy. The request path is passed on unchanged.
+func (g *Gateway) Proxy(upstream *url.URL) http.Handler {
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(upstream)
+			pr.Out.URL.Path, pr.Out.URL.RawPath = pr.In.URL.Path, pr.In.URL.RawPath
+			pr.SetXForwarded()
+		},
+		// Every outgoing fetch has a timeout.
+		Transport: &http.Transport{
+			Proxy:                 nil,
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			ResponseHeaderTimeout: 30 * time.Second,
+			IdleConnTimeout:       90 * time.Second,
+			MaxIdleConnsPerHost:   64,
+		},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stripIdentity(r.Header) // before anything else
+		id, aerr := g.Authorize(r.Context(), AccessRequest{Method: r.Method, Path: r.URL.Path, URL: g.cfg.Issuer + r.URL.EscapedPath(),
+			Authorization: r.Header.Get("Authorization"), DPoP: r.Header.Values(HeaderDPoP)})
+		if aerr != nil {
+			writeAccessError(w, aerr)
+			return
+		}
+		setIdentity(r.Header, id)
+		rp.ServeHTTP(w, r)
+	})
+}
+
+// HandleAuthorize serves GET|POST /v1/gateway/authorize (and /authorize/*
+// for Envoy's path_prefix), the forward-auth endpoint: 200 with identity
+// headers, 401 without a valid token, 403 when the policy refuses. The
+// original request is read from X-Forwarded-Method/-Uri/-Proto/-Host
+// (Traefik ForwardAuth), X-Original-Method/-URI (nginx auth_request, by
+// proxy_set_header), or the path after /v1/gateway/authorize (Envoy
+// ext_authz HTTP service, which forwards method and headers as they came).
+func (g *Gateway) HandleAuthorize(w http.ResponseWriter, r *http.Request) {
+	method := firstHeader(r, "X-Forwarded-Method", "X-Original-Method")
+	if method == "" {
+		method = r.Method
+	}
+	uri := firstHeader(r, "X-Forwarded-Uri", "X-Original-URI", "X-Original-Url")
+	if uri == "" {
+		if rest := strings.TrimPrefix(r.URL.Path, AuthorizePath); rest != r.URL.Path && strings.HasPrefix(rest, "/") {
+			uri = rest
+		} else {
+			uri = "/"
+		}
+	}
+	u, err := url.Parse(uri)
+	if err != nil || u.Path == "" && u.Host == "" {
+		writeOAuth(w, http.StatusBadRequest, oauthErr("invalid_request", "the original URI %q is not a path", uri))
+		return
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	// The absolute URL the client used, for the DPoP htu.
+	abs := g.cfg.Issuer + u.EscapedPath()
+	if host := firstHeader(r, "X-Forwarded-Host"); host != "" {
+		proto := firstHeader(r, "X-Forwarded-Proto")
+		if proto == "" {
+			proto = "https"
+		}
+		abs = proto + "://" + host + u.EscapedPath()
+	} else if u.Host != "" {
+		abs = u.Scheme + "://" + u.Host + u.EscapedPath()
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	id, aerr := g.Authorize(r.Context(), AccessRequest{Method: method, Path: u.Path, URL: abs,
+		Authorization: r.Header.Get("Authorization"), DPoP: r.Header.Values(HeaderDPoP)})
+	if aerr != nil {
+		writeAccessError(w, aerr)
+		return
+	}
+	setIdentity(w.Header(), id)
+	w.WriteHeader(http.StatusOK)
+}
+
+func firstHeader(r *http.Request, names ...string) string {
+	for _, n := range names {
+		if v := r.Header.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+type identityKey struct{}
+
+// IdentityFrom returns the identity Middleware put in the request context.
+func IdentityFrom(ctx context.Context) (*Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(*Identity)
+	return id, ok
+}
+
+// Middleware protects a net/http (or chi) handler with the gateway's
+// decision for the request's path: the handler runs only with a token the
+// route's policy accepts, and finds the identity with IdentityFrom.
+// Identity headers a client sent are removed. DPoP proofs are checked
+// against the URL the request reached (scheme from TLS, r.Host, path).
+func Middleware(g *Gateway) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			stripIdentity(r.Header)
+			scheme := "http"
+			if r.TLS != nil {
+				scheme = "https"
+			}
+			id, aerr := g.Authorize(r.Context(), AccessRequest{Method: r.Method, Path: r.URL.Path,
+				URL: scheme + "://" + r.Host + r.URL.EscapedPath(), Authorization: r.Header.Get("Authorization"), DPoP: r.Header.Values(HeaderDPoP)})
+			if aerr != nil {
+				writeAccessError(w, aerr)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		})
+	}
+}
+
+// IntrospectionResponse is RFC 7662 §2.2.
+type IntrospectionResponse struct {
+	Active    bool     `json:"active"`
+	Scope     string   `json:"scope,omitempty"`
+	TokenType string   `json:"token_type,omitempty"`
+	Exp       int64    `json:"exp,omitempty"`
+	Iat       int64    `json:"iat,omitempty"`
+	Nbf       int64    `json:"nbf,omitempty"`
+	Sub       string   `json:"sub,omitempty"`
+	Aud       []string `json:"aud,omitempty"`
+	Iss       string   `json:"iss,omitempty"`
+	Jti       string   `json:"jti,omitempty"`
+	Cnf       any      `json:"cnf,omitempty"`
+}
+
+// Introspect answers RFC 7662 §2.2 for a token: active only if it is one of
+// ours, unexpired and verified by the current JWKS.
+func (g *Gateway) Introspect(token string) *IntrospectionResponse {
+	id, err := g.Authenticate(token, "")
+	if err != nil {
+		return &IntrospectionResponse{Active: false}
+	}
+	t := id.Token
+	out := &IntrospectionResponse{Active: true, Scope: strings.Join(id.Scopes, " "), TokenType: "Bearer",
+		Exp: t.Expiration().Unix(), Iat: t.IssuedAt().Unix(), Nbf: t.NotBefore().Unix(),
+		Sub: t.Subject(), Aud: t.Audience(), Iss: t.Issuer(), Jti: t.JwtID()}
+	if id.JKT != "" {
+		out.TokenType = "DPoP"
+		out.Cnf = map[string]string{"jkt": id.JKT}
+	}
+	return out
+}
+
+// HandleIntrospect serves POST /v1/gateway/introspect (RFC 7662 §2.1,
+// form-encoded `token`). The answer reveals no more than the token's own
+// (unencrypted) claims, so holding the token is the authorization; the
+// endpoint is rate-limited per client IP against token scanning (§4).
+func (g *Gateway) HandleIntrospect(w http.ResponseWriter, r *http.Request) {
+	if !g.limitIP(w, r) || !readForm(w, r) {
+		return
+	}
+	tok := r.PostForm.Get("token")
+	if tok == "" {
+		writeOAuth(w, http.StatusBadRequest, oauthErr("invalid_request", "token is required (RFC 7662 §2.1)"))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, g.Introspect(tok))
+}
