@@ -275,21 +275,36 @@ func (s *Service) Issue(ctx context.Context, req Request) (*Issued, error) {
 // complete fills what the issuer owns: context, type, issuer, id and the
 // issuance date. A credential naming another issuer is refused.
 func (s *Service) complete(doc map[string]any, p *Profile, format vcjose.Format) error {
-	if _, ok := doc["@context"]; !ok {
+	_, hasContext := doc["@context"]
+	if !hasContext {
 		base := vc.ContextV1
 		if format == vcjose.VCJWT || format == FormatLDPVC {
 			base = vc.ContextV2
 		}
 		doc["@context"] = []any{base}
 	}
-	if _, ok := doc["type"]; !ok {
+	// A claims-only request gets its type; a JSON-LD (ldp_vc) credential
+	// that brings its own VCDM 2.0 @context must say what it is (W3C VCDM
+	// 2.0 suite, credential-no-type-fail).
+	if _, ok := doc["type"]; !ok && (!hasContext || format != FormatLDPVC || isV1(doc["@context"])) {
 		doc["type"] = []any{vc.TypeCredential}
 	}
 	if ref := issuerRef(doc["issuer"]); ref != "" && ref != p.DID {
 		return vc.Errorf(vc.CodeIssuerMismatch, "credential.issuer %s is not the DID of profile %s (%s)", ref, p.ID, p.DID)
 	}
-	if _, ok := doc["issuer"].(map[string]any); !ok {
+	switch iss := doc["issuer"].(type) {
+	case map[string]any:
+		if _, ok := iss["id"]; !ok {
+			iss["id"] = p.DID // an issuer object with only name/description
+		}
+	case nil:
+		if _, present := doc["issuer"]; present {
+			return vc.Errorf(vc.CodeCredentialInvalid, "issuer must not be null (VCDM 2.0 §4.7)")
+		}
 		doc["issuer"] = p.DID
+	case string:
+	default:
+		return vc.Errorf(vc.CodeCredentialInvalid, "issuer must be a URL or an object (VCDM 2.0 §4.7)")
 	}
 	if _, ok := doc["id"]; !ok {
 		doc["id"] = "urn:uuid:" + uuid.NewString()

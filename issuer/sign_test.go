@@ -17,7 +17,7 @@ import (
 	"github.com/credentialflow/cflow/verifier"
 )
 
-func newService(t *testing.T) (*issuer.Service, *verifier.Verifier) {
+func newLDPService(t *testing.T) (*issuer.Service, *verifier.Verifier) {
 	t.Helper()
 	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
 	if err != nil {
@@ -38,7 +38,7 @@ func newService(t *testing.T) (*issuer.Service, *verifier.Verifier) {
 }
 
 func TestIssueLDP(t *testing.T) {
-	s, v := newService(t)
+	s, v := newLDPService(t)
 	ctx := context.Background()
 	ed, err := s.CreateProfile(ctx, issuer.CreateProfileRequest{Name: "ed"})
 	if err != nil {

@@ -60,6 +60,9 @@ func ParseCredential(doc map[string]any) (*Credential, error) {
 		return nil, err
 	}
 	c := &Credential{Doc: doc, Version: version}
+	if err := checkContexts(doc); err != nil {
+		return nil, err
+	}
 	if c.ID, err = optionalURL(doc, "id"); err != nil {
 		return nil, err
 	}
@@ -71,6 +74,14 @@ func ParseCredential(doc map[string]any) (*Credential, error) {
 	}
 	if c.Subjects, err = subjects(doc); err != nil {
 		return nil, err
+	}
+	if version == 2 {
+		// VCDM 2.0 §4.8: each subject holds claims; an empty object says nothing.
+		for _, s := range c.Subjects {
+			if len(s) == 0 {
+				return nil, Errorf(CodeCredentialInvalid, "each credentialSubject needs at least one claim or an id (VCDM 2.0 §4.8)")
+			}
+		}
 	}
 	from, until := "validFrom", "validUntil"
 	if version == 1 {
@@ -89,13 +100,13 @@ func ParseCredential(doc map[string]any) (*Credential, error) {
 	if !c.ValidFrom.IsZero() && !c.ValidUntil.IsZero() && c.ValidUntil.Before(c.ValidFrom) {
 		return nil, Errorf(CodeCredentialInvalid, "%s is before %s", until, from)
 	}
-	if c.Status, err = objects(doc, "credentialStatus"); err != nil {
+	// credentialStatus: type, and an id that is one URL when present
+	// (VCDM 2.0 §4.10); VCDM 1.1 §4.9 requires the id.
+	if c.Status, err = typedObjects(doc, "credentialStatus", version == 1, "VCDM 2.0 §4.10"); err != nil {
 		return nil, err
 	}
-	for _, s := range c.Status {
-		if _, ok := s["type"].(string); !ok {
-			return nil, Errorf(CodeCredentialInvalid, "credentialStatus needs a type (VCDM 2.0 §4.10)")
-		}
+	if err := checkOptional(doc, version); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -125,6 +136,9 @@ func ParsePresentation(doc map[string]any) (*Presentation, error) {
 	if p.Types, err = types(doc, TypePresentation); err != nil {
 		return nil, err
 	}
+	if err := checkContexts(doc); err != nil {
+		return nil, err
+	}
 	switch h := doc["holder"].(type) {
 	case nil:
 	case string:
@@ -134,12 +148,21 @@ func ParsePresentation(doc map[string]any) (*Presentation, error) {
 	default:
 		return nil, Errorf(CodeCredentialInvalid, "holder must be a URL or an object with an id")
 	}
+	if _, has := doc["holder"]; has && !isURL(p.Holder) {
+		return nil, Errorf(CodeCredentialInvalid, "holder must be a URL or an object whose id is a URL (VCDM 2.0 §4.14)")
+	}
 	switch v := doc["verifiableCredential"].(type) {
 	case nil:
 	case []any:
 		p.Credentials = v
 	default:
 		p.Credentials = []any{v}
+	}
+	if err := checkVerifiableCredentials(p.Credentials, version); err != nil {
+		return nil, err
+	}
+	if _, err := checkProofs(doc); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
