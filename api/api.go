@@ -58,6 +58,10 @@ type Config struct {
 	MaxBody   int64
 	Logger    *slog.Logger
 	Ready     func(context.Context) error
+	// Metrics, when set, instruments every route and serves /metrics;
+	// Events audits and counts verifications (metrics_events.go).
+	Metrics *Metrics
+	Events  *Events
 }
 
 type server struct{ cfg Config }
@@ -76,6 +80,9 @@ func NewRouter(cfg Config) http.Handler {
 	// True-Client-IP from anyone, and the reverse proxy derives the
 	// upstream's X-Forwarded-For from RemoteAddr.
 	// logRequests is outermost so refusals by the others (413, panics) are logged too.
+	if cfg.Metrics != nil { // outermost, so 413s and panics are counted too
+		r.Use(cfg.Metrics.instrument)
+	}
 	r.Use(s.logRequests, s.recoverer, s.limitBody)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, ProblemNotFound, "", "no such endpoint")
@@ -96,6 +103,9 @@ func NewRouter(cfg Config) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	r.Get("/readyz", s.readyz)
+	if cfg.Metrics != nil {
+		r.Method(http.MethodGet, "/metrics", cfg.Metrics.Handler())
+	}
 	has := func(role string) bool {
 		for _, x := range cfg.Roles {
 			if x == role {

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/internal/audit"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/issuer"
 	"github.com/credentialflow/cflow/verifier"
@@ -98,7 +99,9 @@ func (s *server) verifyCredential(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.writeResult(w, s.cfg.Verifier.VerifyCredential(r.Context(), in))
+	res := s.cfg.Verifier.VerifyCredential(r.Context(), in)
+	s.cfg.Events.Verified(r.Context(), audit.TypeVerifyCred, res)
+	s.writeResult(w, res)
 }
 
 func (s *server) verifyPresentation(w http.ResponseWriter, r *http.Request) {
@@ -110,7 +113,9 @@ func (s *server) verifyPresentation(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.writeResult(w, s.cfg.Verifier.VerifyPresentation(r.Context(), in, verifier.Options{Challenge: req.Options.Challenge, Domain: req.Options.Domain}))
+	res := s.cfg.Verifier.VerifyPresentation(r.Context(), in, verifier.Options{Challenge: req.Options.Challenge, Domain: req.Options.Domain})
+	s.cfg.Events.Verified(r.Context(), audit.TypeVerifyPres, res)
+	s.writeResult(w, res)
 }
 
 // securedInput accepts a JWT string, an object with an embedded proof, or

@@ -19,6 +19,7 @@ import (
 
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/internal/audit"
 	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
@@ -70,6 +71,7 @@ type Service struct {
 	now      func() time.Time
 	proofs   atomic.Pointer[dataintegrity.Engine] // ldp_vc; see sign.go
 	status   *statusLists                         // nil until EnableStatus; see status.go
+	audit    Auditor                              // nil: nothing audited; see UseAuditor
 
 	mu    sync.RWMutex
 	cache map[string]*Profile // id and DID → profile
@@ -82,6 +84,15 @@ func New(db *store.DB, keys *kms.Manager, now func() time.Time) *Service {
 	}
 	return &Service{profiles: db.Bucket("issuer-profiles"), records: db.Bucket("issued"), keys: keys, now: now, cache: map[string]*Profile{}}
 }
+
+// Auditor appends to the audit log (internal/audit).
+type Auditor interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
+// UseAuditor makes every issuance (and status change) an audit entry; call
+// it before serving.
+func (s *Service) UseAuditor(a Auditor) { s.audit = a }
 
 // CreateProfileRequest is the body of POST /v1/issuers.
 type CreateProfileRequest struct {
@@ -268,6 +279,12 @@ func (s *Service) Issue(ctx context.Context, req Request) (*Issued, error) {
 	}
 	if err := s.recordIssued(rec, slot); err != nil {
 		return nil, err
+	}
+	if s.audit != nil { // unaudited issuance is refused, like an unrecorded one
+		if err := s.audit.Record(ctx, audit.Event{Type: audit.TypeIssued, Decision: audit.DecisionIssued, Issuer: p.DID, Holder: rec.Subject,
+			CredentialIDs: []string{rec.ID}, CredentialTypes: rec.Types, Format: rec.Format}); err != nil {
+			return nil, fmt.Errorf("issuer: audit %s: %w", rec.ID, err)
+		}
 	}
 	return &Issued{Credential: jwt, Record: rec}, nil
 }
