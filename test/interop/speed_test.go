@@ -31,7 +31,9 @@ func (s ed25519Signer) Alg() string                      { return "EdDSA" }
 
 type oneKey struct{ pub crypto.PublicKey }
 
-func (k oneKey) PublicKey(context.Context, string, string) (crypto.PublicKey, error) { return k.pub, nil }
+func (k oneKey) PublicKey(context.Context, string, string) (crypto.PublicKey, error) {
+	return k.pub, nil
+}
 
 type ariesFixture struct {
 	raw    []byte // the credential with its Ed25519Signature2020 proof, as JSON
