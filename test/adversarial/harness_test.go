@@ -1,0 +1,349 @@
+// Package adversarial holds reproducers from the breaker review: each test
+// drives the real cflow binary (or real packages) with hostile input and
+// asserts what a correct product must do. A failing test here is a finding.
+package adversarial
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/credentialflow/cflow/did/didkey"
+)
+
+var (
+	bin        string
+	configHome string
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "cflow-adv-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	bin = filepath.Join(dir, "cflow")
+	configHome = filepath.Join(dir, "config")
+	b := exec.Command("go", "build", "-o", bin, "./cmd/cflow")
+	b.Dir = filepath.Join("..", "..")
+	b.Stdout, b.Stderr = os.Stderr, os.Stderr
+	if err := b.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+func env(extra ...string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "CFLOW_") || strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(append(out, "XDG_CONFIG_HOME="+configHome), extra...)
+}
+
+type res struct {
+	out, err string
+	code     int
+}
+
+func (r res) String() string {
+	return fmt.Sprintf("exit %d\nstdout: %s\nstderr: %s", r.code, r.out, r.err)
+}
+
+func cflow(t *testing.T, e []string, stdin io.Reader, args ...string) res {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env(e...)
+	cmd.Stdin = stdin
+	var o, er bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &er
+	err := cmd.Run()
+	r := res{out: o.String(), err: er.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("cflow %v: %v", args, err)
+	}
+	return r
+}
+
+type lbuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lbuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lbuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+type srv struct {
+	URL  string
+	Data string
+	cmd  *exec.Cmd
+	log  *lbuf
+	done chan struct{}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// start runs `cflow serve` on a fresh data dir (or data, if given).
+func start(t *testing.T, data string, args ...string) *srv {
+	t.Helper()
+	if data == "" {
+		data = t.TempDir()
+	}
+	addr := freeAddr(t)
+	s := &srv{URL: "http://" + addr, Data: data, log: &lbuf{}, done: make(chan struct{})}
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", data}, args...)...)
+	s.cmd.Env = env()
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() { s.stop() })
+	c := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if r, err := c.Get(s.URL + "/healthz"); err == nil {
+			r.Body.Close()
+			if r.StatusCode == 200 {
+				return s
+			}
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("serve exited:\n%s", s.log)
+		case <-time.After(30 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve not healthy:\n%s", s.log)
+		}
+	}
+}
+
+func (s *srv) stop() {
+	select {
+	case <-s.done:
+		return
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+func (s *srv) kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.done
+}
+
+type resp struct {
+	status int
+	hdr    http.Header
+	body   []byte
+}
+
+func (r resp) String() string { return fmt.Sprintf("%d %s", r.status, r.body) }
+
+func (r resp) obj(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("not JSON (%v): %s", err, r)
+	}
+	return m
+}
+
+var client = &http.Client{Timeout: 60 * time.Second}
+
+func do(t *testing.T, method, u, ctype string, body []byte, hdr ...string) resp {
+	t.Helper()
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Add(hdr[i], hdr[i+1])
+	}
+	r, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	return resp{r.StatusCode, r.Header, b}
+}
+
+func postJSON(t *testing.T, u string, v any) resp {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return do(t, "POST", u, "application/json", b)
+}
+
+func form(t *testing.T, u string, vals url.Values) resp {
+	t.Helper()
+	return do(t, "POST", u, "application/x-www-form-urlencoded", []byte(vals.Encode()))
+}
+
+// holder is a did:key Ed25519 key pair held by the test itself.
+type holder struct {
+	DID  string
+	Kid  string
+	priv ed25519.PrivateKey
+}
+
+func newHolder(t *testing.T) *holder {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := didkey.New(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &holder{DID: d, Kid: d + "#" + strings.TrimPrefix(d, "did:key:"), priv: priv}
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// signRaw signs header and payload bytes exactly as given (EdDSA).
+func signRaw(priv ed25519.PrivateKey, hdr, payload []byte) string {
+	in := b64(hdr) + "." + b64(payload)
+	return in + "." + b64(ed25519.Sign(priv, []byte(in)))
+}
+
+func (h *holder) sign(t *testing.T, hdr, claims map[string]any) string {
+	t.Helper()
+	return signRaw(h.priv, mustJSON(t, hdr), mustJSON(t, claims))
+}
+
+// vpClaims is a jwt_vp_json presentation of creds bound to nonce and aud.
+func (h *holder) vpClaims(nonce string, aud any, creds ...any) map[string]any {
+	now := time.Now().Unix()
+	return map[string]any{
+		"iss": h.DID, "nonce": nonce, "aud": aud, "iat": now, "nbf": now, "exp": now + 300,
+		"vp": map[string]any{
+			"@context":             []any{"https://www.w3.org/2018/credentials/v1"},
+			"type":                 []any{"VerifiablePresentation"},
+			"verifiableCredential": creds,
+		},
+	}
+}
+
+// env0 sets up a server with one issuer and returns it with the issuer id.
+func setup(t *testing.T, args ...string) (*srv, string, string) {
+	t.Helper()
+	s := start(t, "", args...)
+	r := postJSON(t, s.URL+"/v1/issuers", map[string]any{"name": "Adversarial Corp"})
+	if r.status != 201 {
+		t.Fatalf("create issuer: %s", r)
+	}
+	m := r.obj(t)
+	return s, m["id"].(string), m["did"].(string)
+}
+
+// issue asks the server to issue an EmployeeCredential to subject.
+func issue(t *testing.T, s *srv, issuerID, subject, format string) string {
+	t.Helper()
+	r := postJSON(t, s.URL+"/v1/credentials/issue", map[string]any{
+		"credential": map[string]any{
+			"type":              []any{"VerifiableCredential", "EmployeeCredential"},
+			"credentialSubject": map[string]any{"id": subject, "employee": map[string]any{"name": "Mallory"}},
+		},
+		"options": map[string]any{"issuer": issuerID, "format": format},
+	})
+	if r.status != 201 {
+		t.Fatalf("issue: %s", r)
+	}
+	c, ok := r.obj(t)["verifiableCredential"].(string)
+	if !ok {
+		t.Fatalf("issue: not a JWT: %s", r)
+	}
+	return c
+}
+
+func challenge(t *testing.T, s *srv) (nonce, aud string) {
+	t.Helper()
+	r := do(t, "POST", s.URL+"/v1/gateway/challenge", "", nil)
+	if r.status != 200 {
+		t.Fatalf("challenge: %s", r)
+	}
+	m := r.obj(t)
+	return m["nonce"].(string), m["audience"].(string)
+}
+
+func exchange(t *testing.T, s *srv, vp string, extra ...string) resp {
+	t.Helper()
+	v := url.Values{
+		"grant_type":         {"urn:ietf:params:oauth:grant-type:token-exchange"},
+		"subject_token_type": {"urn:ietf:params:oauth:token-type:jwt"},
+		"subject_token":      {vp},
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		v.Set(extra[i], extra[i+1])
+	}
+	return form(t, s.URL+"/v1/gateway/token", v)
+}
+
+// no5xx fails on any 5xx or non-JSON error body.
+func no5xx(t *testing.T, name string, r resp) {
+	t.Helper()
+	if r.status >= 500 {
+		t.Errorf("%s: server error %s", name, r)
+	}
+}
+
+func b64dec(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
