@@ -95,6 +95,7 @@ func runDemo(ctx context.Context, out io.Writer, keep bool) error {
 	a, err := openApp(serverConfig{
 		DataDir: tmp + "/server", PublicURL: d.base, Roles: api.AllRoles,
 		Upstreams: []string{"/api/=http://" + downstream.Addr}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Status: demoStatusConfig(), // status_cmd.go
 	})
 	if err != nil {
 		return err
@@ -207,6 +208,11 @@ func runDemo(ctx context.Context, out io.Writer, keep bool) error {
 	}
 	d.say("Changed the department in the credential without re-signing it and asked the verifier: refused.")
 	d.detail("code: %s", code)
+
+	present := func(nonce, aud string) (string, error) { return w.Present(ctx, nonce, aud, nil, holder) }
+	if err := d.revokeStep(ctx, present, jwt); err != nil { // status_cmd.go
+		return err
+	}
 
 	fmt.Fprintf(d.out, "\nEvery step held.\n")
 	return nil
