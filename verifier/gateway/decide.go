@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -54,6 +55,10 @@ type celToken struct {
 }
 
 type celEnvs struct{ credential, presentation, access *cel.Env }
+
+// sharedCELEnvs builds the environments once; a cel.Env is immutable and
+// safe for concurrent use.
+var sharedCELEnvs = sync.OnceValues(newCELEnvs)
 
 func newCELEnvs() (*celEnvs, error) {
 	base := []cel.EnvOption{

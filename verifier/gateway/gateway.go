@@ -68,7 +68,18 @@ type Config struct {
 	// Timeout bounds one exchange or authorization, DID resolution included.
 	Timeout time.Duration
 	Now     func() time.Time
+	// Audit, when set, is told every token decision with the verified (or
+	// refused) presentation; cmd/cflow wires api.Events.Token, which
+	// writes the audit log and the metrics.
+	Audit AuditFunc
 }
+
+// AuditFunc receives one token decision; res is nil when the request was
+// refused before the presentation was verified.
+type AuditFunc func(ctx context.Context, res *verifier.Result, resp *TokenResponse, dec *Decision, oerr *OAuthError)
+
+// SetAudit installs Config.Audit on a built Gateway; call it before serving.
+func (g *Gateway) SetAudit(f AuditFunc) { g.cfg.Audit = f }
 
 // Gateway is the token exchange and enforcement service.
 type Gateway struct {
@@ -186,7 +197,11 @@ func grantErr(code, msg string) *OAuthError {
 // (credential count before any signature, then signature, validity,
 // status, holder binding, audience) → per-holder rate limit → nonce single
 // use → policy (every credential, required rules, allow, scopes, claims).
-func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (*TokenResponse, *Decision, *OAuthError) {
+func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (resp *TokenResponse, dec *Decision, oerr *OAuthError) {
+	var res *verifier.Result // nil when refused before verification
+	if g.cfg.Audit != nil {
+		defer func() { g.cfg.Audit(ctx, res, resp, dec, oerr) }()
+	}
 	if req.GrantType != GrantTypeTokenExchange {
 		return nil, nil, oauthErr("unsupported_grant_type", "grant_type must be %s", GrantTypeTokenExchange)
 	}
@@ -231,7 +246,7 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (*TokenResp
 		}
 		subject = doc
 	}
-	res := g.cfg.Verifier.VerifyPresentation(ctx, subject, verifier.Options{Domain: g.cfg.Issuer, MaxCredentials: g.cfg.MaxCredentials})
+	res = g.cfg.Verifier.VerifyPresentation(ctx, subject, verifier.Options{Domain: g.cfg.Issuer, MaxCredentials: g.cfg.MaxCredentials})
 	if !res.Verified {
 		e := res.Errors[0]
 		return nil, nil, grantErr(e.Code, e.Message)

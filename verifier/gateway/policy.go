@@ -284,7 +284,7 @@ func (c *compiler) errAt(line int, field, format string, args ...any) error {
 }
 
 func (c *compiler) compile(f *policyFile) (*Policy, error) {
-	envs, err := newCELEnvs()
+	envs, err := sharedCELEnvs()
 	if err != nil {
 		return nil, fmt.Errorf("gateway: policy: %w", err)
 	}
