@@ -101,7 +101,7 @@ func TestIssue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := vcjose.Parse(out.Credential)
+		tok, err := vcjose.Parse(out.Credential.(string))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +133,7 @@ func TestIssue(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, _ := vcjose.Parse(out.Credential)
+		tok, _ := vcjose.Parse(out.Credential.(string))
 		if tok.Header.Typ != "vc+jwt" || tok.Header.Cty != "vc" || tok.Claims["validFrom"] != "2026-12-03T10:00:00Z" {
 			t.Fatalf("header %+v claims %v", tok.Header, tok.Claims)
 		}
