@@ -20,7 +20,6 @@ import (
 
 	"github.com/credentialflow/cflow/api"
 	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/gateway"
 	"github.com/credentialflow/cflow/wallet"
 )
@@ -138,7 +137,7 @@ func runDemo(ctx context.Context, out io.Writer, keep bool) error {
 	d.detail("claims: %s", compactJSON(cred["credentialSubject"]))
 	d.detail("credential (JWT): %s…", jwt[:60])
 
-	v := verifier.New(verifier.Config{Resolver: newResolver()})
+	v := newCLIVerifier()
 	entry, err := w.Receive(ctx, []byte(jwt), v, false)
 	if err != nil {
 		return err

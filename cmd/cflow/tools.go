@@ -15,6 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/internal/jsonld"
+	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 	"github.com/credentialflow/cflow/verifier"
 )
@@ -91,7 +93,7 @@ func newVerifyCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			v := verifier.New(verifier.Config{Resolver: newResolver()})
+			v := newCLIVerifier()
 			var res *verifier.Result
 			if isVP {
 				res = v.VerifyPresentation(cmd.Context(), input, verifier.Options{Challenge: challenge, Domain: domain})
@@ -186,6 +188,15 @@ func hasType(m map[string]any, t string) bool {
 		}
 	}
 	return false
+}
+
+// newCLIVerifier is the verifier of the stand-alone commands (verify, the
+// wallet, the demo's holder): DIDs resolved offline, JWT and Data Integrity
+// proofs, JSON-LD contexts only from the binary.
+func newCLIVerifier() *verifier.Verifier {
+	r := newResolver()
+	return verifier.New(verifier.Config{Resolver: r,
+		Proofs: verifier.NewDataIntegrityProofs(dataintegrity.New(jsonld.New(), nil), r)})
 }
 
 func trimURL(s string) string { return strings.TrimSuffix(s, "/") }

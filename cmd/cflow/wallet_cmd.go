@@ -17,7 +17,6 @@ import (
 
 	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
-	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/wallet"
 )
 
@@ -229,7 +228,7 @@ func newWalletReceiveCmd(open openFunc) *cobra.Command {
 					return err
 				}
 			}
-			v := verifier.New(verifier.Config{Resolver: newResolver()})
+			v := newCLIVerifier()
 			e, err := w.Receive(cmd.Context(), raw, v, force)
 			switch {
 			case errors.Is(err, wallet.ErrInput), errors.Is(err, wallet.ErrUnsupported):
