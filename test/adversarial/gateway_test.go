@@ -1,12 +1,17 @@
 package adversarial
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestTokenRace: 50 concurrent exchanges of one presentation; exactly one wins.
@@ -135,6 +140,7 @@ func token(t *testing.T, s *srv, iss string, extra ...string) (string, *holder) 
 // TestProxyIdentityHeaders: a client must not be able to inject or remove
 // the identity headers the upstream relies on.
 func TestProxyIdentityHeaders(t *testing.T) {
+	finding(t)
 	u, got := upstream(t)
 	s, iss, _ := setup(t, "--upstream", "/api/="+u.URL)
 	tok, h := token(t, s, iss)
@@ -197,6 +203,7 @@ func TestProxyIdentityHeaders(t *testing.T) {
 // audience the client names, and the proxy accepts a token minted for
 // another audience.
 func TestClientChosenAudience(t *testing.T) {
+	finding(t)
 	u, got := upstream(t)
 	s, iss, _ := setup(t, "--upstream", "/api/="+u.URL)
 	tok, _ := token(t, s, iss, "audience", "https://payments.internal.example")
@@ -220,6 +227,7 @@ func TestClientChosenAudience(t *testing.T) {
 // PHP, CGI, many WSGI/Rack servers do): Connection removes the real
 // identity headers and the underscore variant supplies the attacker's.
 func TestProxyIdentitySpoofCGI(t *testing.T) {
+	finding(t)
 	seen := make(chan map[string]string, 4)
 	u := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cgi := map[string]string{}
@@ -252,6 +260,7 @@ func TestProxyIdentitySpoofCGI(t *testing.T) {
 // with no credentials at all lists the issuers, issues itself a credential
 // of any type it likes and exchanges it for a token with that scope.
 func TestAnonymousSelfIssuance(t *testing.T) {
+	finding(t)
 	s, _, _ := setup(t) // the operator created one issuer
 	list := do(t, "GET", s.URL+"/v1/issuers", "", nil).obj(t)
 	iss := list["issuers"].([]any)[0].(map[string]any)["id"].(string)
@@ -268,5 +277,35 @@ func TestAnonymousSelfIssuance(t *testing.T) {
 	er := exchange(t, s, h.sign(t, map[string]any{"alg": "EdDSA", "kid": h.Kid}, h.vpClaims(nonce, aud, cred)))
 	if er.status == 200 {
 		t.Errorf("an anonymous client minted itself scope %v", er.obj(t)["scope"])
+	}
+}
+
+// TestProxyDotSegments: the proxy forwards /api/../admin verbatim, so an
+// upstream that normalizes paths serves /admin, outside the prefix the
+// gateway was configured to expose.
+func TestProxyDotSegments(t *testing.T) {
+	finding(t)
+	paths := make(chan string, 4)
+	u := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths <- r.URL.EscapedPath()
+	}))
+	t.Cleanup(u.Close)
+	s, iss, _ := setup(t, "--upstream", "/api/="+u.URL)
+	tok, _ := token(t, s, iss)
+	for _, p := range []string{"/api/../admin", "/api/%2e%2e/admin"} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n", p, tok)
+		status, _ := bufio.NewReader(conn).ReadString('\n')
+		conn.Close()
+		select {
+		case got := <-paths:
+			if !strings.HasPrefix(path.Clean(strings.ReplaceAll(got, "%2e", ".")), "/api/") {
+				t.Errorf("%s reached the upstream as %s (%s)", p, got, strings.TrimSpace(status))
+			}
+		case <-time.After(2 * time.Second):
+		}
 	}
 }

@@ -347,3 +347,13 @@ func no5xx(t *testing.T, name string, r resp) {
 }
 
 func b64dec(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+// finding marks a reproducer of an open finding from the breaker review.
+// It fails until the product is fixed, so it runs only with
+// CFLOW_ADVERSARIAL=1 and does not block `go test ./...` for everyone.
+func finding(t *testing.T) {
+	t.Helper()
+	if os.Getenv("CFLOW_ADVERSARIAL") != "1" {
+		t.Skip("open finding: run with CFLOW_ADVERSARIAL=1")
+	}
+}

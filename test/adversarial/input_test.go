@@ -16,6 +16,7 @@ import (
 // TestDIDStrings resolves odd DIDs over HTTP: every answer is a documented
 // status with problem+json, never 5xx.
 func TestDIDStrings(t *testing.T) {
+	finding(t)
 	s := start(t, "")
 	h := newHolder(t)
 	_, raw, _ := multibase.Decode(strings.TrimPrefix(h.DID, "did:key:"))
@@ -82,6 +83,7 @@ func TestDIDStrings(t *testing.T) {
 
 // TestTokenEndpointInput: malformed token requests get RFC 6749 errors.
 func TestTokenEndpointInput(t *testing.T) {
+	finding(t)
 	s := start(t, "")
 	tok := s.URL + "/v1/gateway/token"
 	gt := "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token_type=urn:ietf:params:oauth:token-type:jwt"

@@ -39,6 +39,7 @@ func walletWithCred(t *testing.T, s *srv, iss string) ([]string, string) {
 // attacker, who exchanges it at the real gateway for the holder's token.
 // The wallet must bind the audience to the gateway it was told to use.
 func TestWalletTokenRelay(t *testing.T) {
+	finding(t)
 	real, iss, _ := setup(t)
 	e, holderDID := walletWithCred(t, real, iss)
 	stolen := make(chan string, 1)
@@ -78,6 +79,7 @@ func TestWalletTokenRelay(t *testing.T) {
 // TestWalletTokenRedirect: the gateway answers the token request with a 307
 // to another host; the presentation must not follow it there.
 func TestWalletTokenRedirect(t *testing.T) {
+	finding(t)
 	real, iss, _ := setup(t)
 	e, _ := walletWithCred(t, real, iss)
 	got := make(chan string, 1)
@@ -133,6 +135,7 @@ func TestWalletWrongPassphraseUnchanged(t *testing.T) {
 // read-only `wallet list` answers "No credentials yet" and badger deletes
 // every table, so the holder's keys are gone for good.
 func TestWalletMissingManifest(t *testing.T) {
+	finding(t)
 	real, iss, _ := setup(t)
 	e, holderDID := walletWithCred(t, real, iss)
 	dir := strings.TrimPrefix(e[0], "CFLOW_WALLET=")
@@ -172,4 +175,18 @@ func snapshot(t *testing.T, dir string) string {
 		return nil
 	})
 	return b.String()
+}
+
+// TestVerifyChallengeOnCredential: `cflow verify --challenge N --domain D`
+// is how a script checks a holder's presentation. Handed a bare credential
+// (no holder proof, no nonce), it must not exit 0.
+func TestVerifyChallengeOnCredential(t *testing.T) {
+	finding(t)
+	s, iss, _ := setup(t)
+	h := newHolder(t)
+	cred := issue(t, s, iss, h.DID, "jwt_vc_json")
+	r := cflow(t, nil, strings.NewReader(cred), "verify", "--challenge", "n-123", "--domain", "https://rp.example", "-")
+	if r.code == 0 {
+		t.Errorf("a bare credential passed `verify --challenge --domain` with exit 0:\n%s", r)
+	}
 }
