@@ -44,7 +44,9 @@ func (ev *Events) Record(ctx context.Context, e audit.Event) error {
 	if ev.audit == nil {
 		return nil
 	}
-	err := ev.audit.Record(ctx, e)
+	// A client that hangs up, or an exchange that timed out, is audited
+	// all the same: the append is not tied to the request's cancellation.
+	err := ev.audit.Record(context.WithoutCancel(ctx), e)
 	if err != nil {
 		if ev.metrics != nil {
 			ev.metrics.auditFailures.Inc()

@@ -14,6 +14,7 @@ import (
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/internal/audit"
 	"github.com/credentialflow/cflow/internal/jsonld"
 	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/store"
@@ -48,6 +49,8 @@ type app struct {
 	handler http.Handler
 	status  *statusRuntime // status_cmd.go
 	gw      *gatewayRuntime
+	audit   *audit.Log   // every issuance, status change, verification, token decision
+	metrics *api.Metrics // served at /metrics
 }
 
 func newResolver() did.Resolver {
@@ -74,8 +77,9 @@ func openApp(cfg serverConfig) (*app, error) {
 		db.Close()
 		return nil, err
 	}
-	a := &app{db: db}
-	fail := func(err error) (*app, error) { db.Close(); return nil, err }
+	a := &app{db: db, audit: audit.Open(db, nil), metrics: api.NewMetrics()}
+	events := api.NewEvents(a.audit, a.metrics, cfg.Logger)
+	fail := func(err error) (*app, error) { a.audit.Close(); db.Close(); return nil, err }
 
 	resolver := newResolver()
 	// One JSON-LD processor (embedded contexts only, processed once) for
@@ -85,6 +89,7 @@ func openApp(cfg serverConfig) (*app, error) {
 		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver)})
 	a.issuer = issuer.New(db, keys, nil)
 	a.issuer.UseProofEngine(proofs)
+	a.issuer.UseAuditor(events)
 	// Status lists (status_cmd.go): v verifies the list credentials; the
 	// verifier that replaces it also checks every credential's status.
 	checker, rt, err := enableStatus(cfg, db, a.issuer, v)
@@ -110,16 +115,27 @@ func openApp(cfg serverConfig) (*app, error) {
 			return fail(err)
 		}
 		a.gateway, a.gw = gw.gw, gw
+		a.gateway.SetAudit(events.Token)
 	}
 	a.handler = api.NewRouter(api.Config{
 		Roles: cfg.Roles, Issuer: a.issuer, Verifier: v, Gateway: a.gateway, Resolver: resolver,
 		Upstreams: upstreams, MaxBody: cfg.MaxBody, Logger: cfg.Logger,
-		Ready: func(context.Context) error { return db.Ping() },
+		Ready:   func(context.Context) error { return db.Ping() },
+		Metrics: a.metrics, Events: events,
 	})
+	// Cache hit ratios for /metrics: the DID cache, and the status list
+	// cache once it counts its hits.
+	type counted interface{ Stats() (hits, misses uint64) }
+	if c, ok := resolver.(counted); ok {
+		_ = a.metrics.WatchCache("did", c.Stats)
+	}
+	if c, ok := checker.(counted); ok {
+		_ = a.metrics.WatchCache("status", c.Stats)
+	}
 	return a, nil
 }
 
-func (a *app) Close() error { a.status.stop(); return a.db.Close() }
+func (a *app) Close() error { a.status.stop(); a.audit.Close(); return a.db.Close() }
 
 func hasRole(roles []string, r string) bool {
 	for _, x := range roles {

@@ -35,6 +35,7 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().String("config", "", "config file (YAML or JSON; keys are flag names) [CFLOW_CONFIG]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 2, err: err} })
 	root.AddCommand(newServeCmd(), newDemoCmd(), newDIDCmd(), newVerifyCmd(), newWalletCmd(), newIssueCmd(), newGatewayCmd())
+	root.AddCommand(newAuditCmd(), newBenchCmd()) // audit_cmd.go, bench.go
 	usageOnBadArgs(root)
 	return root
 }
