@@ -89,15 +89,17 @@ func (g *Gateway) Authorize(ctx context.Context, r AccessRequest) (*Identity, *A
 			return nil, &AccessError{Status: http.StatusUnauthorized, Code: "invalid_dpop_proof", Scheme: "DPoP", Description: desc}
 		}
 	}
-	claims, _ := id.Token.AsMap(ctx)
-	for _, k := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "cnf"} {
-		delete(claims, k)
-	}
-	ct := celToken{Sub: id.Subject, Scopes: id.Scopes, Aud: id.Token.Audience(), Claims: toStruct(claims), JKT: id.JKT}
-	if ct.Scopes == nil {
-		ct.Scopes = []string{}
-	}
-	if err := cp.checkAccess(ct, Request{Audience: cp.audienceOr(g.cfg.Issuer), Route: r.Path, Method: r.Method}, g.cfg.Now()); err != nil {
+	if err := cp.checkAccess(func() celToken {
+		claims, _ := id.Token.AsMap(ctx)
+		for _, k := range []string{"iss", "sub", "aud", "exp", "iat", "nbf", "jti", "scope", "cnf"} {
+			delete(claims, k)
+		}
+		ct := celToken{Sub: id.Subject, Scopes: id.Scopes, Aud: id.Token.Audience(), Claims: toStruct(claims), JKT: id.JKT}
+		if ct.Scopes == nil {
+			ct.Scopes = []string{}
+		}
+		return ct
+	}, Request{Audience: cp.audienceOr(g.cfg.Issuer), Route: r.Path, Method: r.Method}, g.cfg.Now()); err != nil {
 		var ve *vc.Error
 		desc := err.Error()
 		if errors.As(err, &ve) {

@@ -327,11 +327,12 @@ func (cp *compiledPolicy) decide(in Input) (*Decision, error) {
 }
 
 // checkAccess applies the policy's access expression at enforcement.
-func (cp *compiledPolicy) checkAccess(tok celToken, req Request, now time.Time) error {
+// The token view is built only when there is an expression to see it.
+func (cp *compiledPolicy) checkAccess(tok func() celToken, req Request, now time.Time) error {
 	if cp.access == nil {
 		return nil
 	}
-	ok, err := evalBool(cp.access, map[string]any{"token": tok, "request": req, "now": now})
+	ok, err := evalBool(cp.access, map[string]any{"token": tok(), "request": req, "now": now})
 	if !ok {
 		return vc.Errorf(vc.CodePolicyDenied, "%s/access does not hold%s", cp.name, errSuffix(err))
 	}

@@ -56,6 +56,9 @@ type KMSKeys struct {
 
 	mu   sync.RWMutex
 	ring []ringKey // oldest first; the last one signs
+
+	cached      jwk.Set // PublicKeys, valid before cachedUntil; cleared by rotate
+	cachedUntil time.Time
 }
 
 type ringEntry struct {
@@ -180,7 +183,7 @@ func (k *KMSKeys) rotate() error {
 	if err := k.meta.PutJSON(keyRingName, entries); err != nil {
 		return fmt.Errorf("gateway: save key ring: %w", err)
 	}
-	k.ring = ring
+	k.ring, k.cached = ring, nil
 	return nil
 }
 
@@ -210,9 +213,22 @@ func (k *KMSKeys) SigningKey() (crypto.Signer, jwk.Key, error) {
 // PublicKeys returns the JWKS: the current key and every replaced key whose
 // tokens may still be valid.
 func (k *KMSKeys) PublicKeys() (jwk.Set, error) {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
 	now := k.opts.Now()
+	k.mu.RLock()
+	if c := k.cached; c != nil && now.Before(k.cachedUntil) {
+		k.mu.RUnlock()
+		return c, nil
+	}
+	k.mu.RUnlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	// The set changes only on rotation or when a retired key's time is up.
+	until := now.Add(time.Hour)
+	for _, r := range k.ring {
+		if end := r.Retired.Add(k.opts.Retain); !r.Retired.IsZero() && now.Before(end) && end.Before(until) {
+			until = end
+		}
+	}
 	set := jwk.NewSet()
 	for _, r := range k.ring {
 		if !r.Retired.IsZero() && !now.Before(r.Retired.Add(k.opts.Retain)) {
@@ -222,5 +238,6 @@ func (k *KMSKeys) PublicKeys() (jwk.Set, error) {
 			return nil, fmt.Errorf("gateway: %w", err)
 		}
 	}
+	k.cached, k.cachedUntil = set, until
 	return set, nil
 }
