@@ -35,19 +35,21 @@ func TestTokenRace(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	ok, reused := 0, 0
+	ok, reused, slow := 0, 0, 0
 	for _, r := range codes {
 		switch {
 		case r.status == 200:
 			ok++
 		case r.status == 400 && strings.Contains(string(r.body), "nonce_reused"):
 			reused++
+		case r.status == 429: // rate limits (per address, per holder) may answer first
+			slow++
 		default:
 			t.Errorf("unexpected answer %s", r)
 		}
 	}
-	if ok != 1 || reused != n-1 {
-		t.Fatalf("%d succeeded, %d nonce_reused; want 1 and %d", ok, reused, n-1)
+	if ok != 1 || reused+slow != n-1 {
+		t.Fatalf("%d succeeded, %d nonce_reused, %d slow_down; want exactly 1 success", ok, reused, slow)
 	}
 }
 
@@ -206,7 +208,14 @@ func TestClientChosenAudience(t *testing.T) {
 	finding(t)
 	u, got := upstream(t)
 	s, iss, _ := setup(t, "--upstream", "/api/="+u.URL)
-	tok, _ := token(t, s, iss, "audience", "https://payments.internal.example")
+	h := newHolder(t)
+	cred := issue(t, s, iss, h.DID, "jwt_vc_json")
+	nonce, aud := challenge(t, s)
+	er := exchange(t, s, h.sign(t, map[string]any{"alg": "EdDSA", "kid": h.Kid}, h.vpClaims(nonce, aud, cred)), "audience", "https://payments.internal.example")
+	if er.status == 400 && strings.Contains(string(er.body), "invalid_target") {
+		return // refused: fixed
+	}
+	tok, _ := er.obj(t)["access_token"].(string)
 	parts := strings.Split(tok, ".")
 	var claims map[string]any
 	b, _ := b64dec(parts[1])

@@ -23,14 +23,15 @@ func TestPolicyTypeConfusion(t *testing.T) {
 	libID, libDID := mk("Library")
 	_, hrDID := mk("HR")
 	s.stop()
-	pol := filepath.Join(t.TempDir(), "policy.json")
-	p, _ := json.Marshal(map[string]any{
-		"trust": map[string]any{"LibraryCard": []string{libDID}, "AdminCredential": []string{hrDID}},
-		"scopes": []any{
-			map[string]any{"credentialType": "LibraryCard", "scope": "library"},
-			map[string]any{"credentialType": "AdminCredential", "scope": "admin"},
-		},
-	})
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	p := []byte("trustLists:\n  lib: [" + libDID + "]\n  hr: [" + hrDID + "]\n" +
+		"policies:\n  - name: p\n    credentials:\n" +
+		"      - name: library\n        types: [LibraryCard]\n        issuers: [lib]\n" +
+		"      - name: admin\n        types: [AdminCredential]\n        issuers: [hr]\n" +
+		"    scopes:\n" +
+		"      - scope: library\n        when: credentials.exists(c, \"LibraryCard\" in c.types)\n" +
+		"      - scope: admin\n        when: credentials.exists(c, \"AdminCredential\" in c.types)\n")
+	_ = json.Marshal
 	if err := os.WriteFile(pol, p, 0o600); err != nil {
 		t.Fatal(err)
 	}
