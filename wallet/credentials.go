@@ -33,11 +33,11 @@ type Entry struct {
 	Types        []string  `json:"types"`
 	Issuer       string    `json:"issuer"`
 	Subject      string    `json:"subject,omitempty"` // the wallet DID it is about, else its first subject id
-	Format       string    `json:"format"`            // jwt_vc_json or vc+jwt
+	Format       string    `json:"format"`            // jwt_vc_json, vc+jwt or ldp_vc
 	ValidFrom    time.Time `json:"validFrom,omitzero"`
 	ValidUntil   time.Time `json:"validUntil,omitzero"`
 	ReceivedAt   time.Time `json:"receivedAt"`
-	Raw          string    `json:"raw"` // the credential as received (compact JWT)
+	Raw          string    `json:"raw"` // the credential as received: compact JWT, or the ldp_vc's compact JSON
 
 	// Warnings the verifier raised on Receive (not stored).
 	Warnings []verifier.Problem `json:"-"`
@@ -95,19 +95,22 @@ func ExtractJWT(raw []byte) (string, error) {
 }
 
 // Receive verifies a credential and stores it encrypted. raw is what
-// ExtractJWT accepts. A credential that fails verification is refused with
+// ExtractJWT accepts, or an ldp_vc: a JSON credential with an embedded Data
+// Integrity proof, bare or as the issue API's {"verifiableCredential": {…}}
+// answer (ldp.go). A credential that fails verification is refused with
 // ErrRejected wrapping a *vc.Error that carries the verifier's code. Unless
 // force is set, a credential none of whose subjects is a DID of this wallet
-// is refused with ErrNotMine. A nil v verifies with did:key and did:jwk.
+// is refused with ErrNotMine. A nil v verifies with did:key and did:jwk and
+// the JSON-LD contexts embedded in the binary.
 func (w *Wallet) Receive(ctx context.Context, raw []byte, v *verifier.Verifier, force bool) (Entry, error) {
-	token, err := ExtractJWT(raw)
+	input, token, err := extractCredential(raw)
 	if err != nil {
 		return Entry{}, err
 	}
 	if v == nil {
-		v = verifier.New(verifier.Config{Resolver: w.resolver})
+		v = w.defaultVerifier()
 	}
-	res := v.VerifyCredential(ctx, token)
+	res := v.VerifyCredential(ctx, input)
 	if !res.Verified || res.Credential == nil {
 		p := verifier.Problem{Code: vc.CodeMalformed, Message: "no result"}
 		if len(res.Errors) > 0 {

@@ -29,53 +29,17 @@ const PresentationTTL = 5 * time.Minute
 // wallet DID the named (or, with none named, the stored) credentials are
 // about, else the wallet's only DID; more than one is ErrNoHolder.
 func (w *Wallet) Present(ctx context.Context, challenge, audience string, credIDs []string, holderDID string) (string, error) {
-	if challenge == "" || audience == "" {
-		return "", errors.New("wallet: present: a challenge and an audience are required (they stop replay elsewhere)")
-	}
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	dids, err := w.DIDs()
+	holder, chosen, err := w.choose(ctx, challenge, audience, credIDs, holderDID)
 	if err != nil {
 		return "", err
 	}
-	var chosen, all []Entry
-	for _, id := range credIDs {
-		e, err := w.Get(id)
-		if err != nil {
-			return "", err
-		}
-		if !slices.ContainsFunc(chosen, func(c Entry) bool { return c.ID == e.ID }) {
-			chosen = append(chosen, e)
-		}
-	}
-	candidates := chosen
-	if len(credIDs) == 0 {
-		if all, err = w.List(); err != nil {
-			return "", err
-		}
-		candidates = all
-	}
-	holder, err := pickHolder(dids, candidates, holderDID)
-	if err != nil {
-		return "", err
-	}
-	if len(credIDs) == 0 {
-		for _, e := range all {
-			if e.Subject == holder.DID {
-				chosen = append(chosen, e)
-			}
-		}
-		if len(chosen) == 0 {
-			return "", fmt.Errorf("%w: none is about %s", ErrNoCredentials, holder.DID)
-		}
-	}
-	if len(chosen) > verifier.MaxCredentials {
-		return "", fmt.Errorf("wallet: present: %d credentials; verifiers take at most %d", len(chosen), verifier.MaxCredentials)
-	}
-	raws := make([]any, len(chosen))
+	creds := make([]any, len(chosen))
 	for i, e := range chosen {
-		raws[i] = e.Raw
+		// A JWT credential travels as its string, an ldp_vc as its object
+		// (VCDM 1.1 §6.3.1 allows both inside "vp").
+		if creds[i], err = e.Credential(); err != nil {
+			return "", err
+		}
 	}
 	jti := "urn:uuid:" + uuid.NewString()
 	vp := map[string]any{
@@ -83,7 +47,7 @@ func (w *Wallet) Present(ctx context.Context, challenge, audience string, credID
 		"type":                 []any{vc.TypePresentation},
 		"id":                   jti,
 		"holder":               holder.DID,
-		"verifiableCredential": raws,
+		"verifiableCredential": creds,
 	}
 	signer, err := w.kms.Signer(holder.KeyID)
 	if err != nil {
@@ -95,6 +59,55 @@ func (w *Wallet) Present(ctx context.Context, challenge, audience string, credID
 		return "", fmt.Errorf("wallet: present: %w", err)
 	}
 	return tok, nil
+}
+
+// choose picks the holder DID and the credentials to present (see Present).
+func (w *Wallet) choose(ctx context.Context, challenge, audience string, credIDs []string, holderDID string) (DIDEntry, []Entry, error) {
+	if challenge == "" || audience == "" {
+		return DIDEntry{}, nil, errors.New("wallet: present: a challenge and an audience are required (they stop replay elsewhere)")
+	}
+	if err := ctx.Err(); err != nil {
+		return DIDEntry{}, nil, err
+	}
+	dids, err := w.DIDs()
+	if err != nil {
+		return DIDEntry{}, nil, err
+	}
+	var chosen, all []Entry
+	for _, id := range credIDs {
+		e, err := w.Get(id)
+		if err != nil {
+			return DIDEntry{}, nil, err
+		}
+		if !slices.ContainsFunc(chosen, func(c Entry) bool { return c.ID == e.ID }) {
+			chosen = append(chosen, e)
+		}
+	}
+	candidates := chosen
+	if len(credIDs) == 0 {
+		if all, err = w.List(); err != nil {
+			return DIDEntry{}, nil, err
+		}
+		candidates = all
+	}
+	holder, err := pickHolder(dids, candidates, holderDID)
+	if err != nil {
+		return DIDEntry{}, nil, err
+	}
+	if len(credIDs) == 0 {
+		for _, e := range all {
+			if e.Subject == holder.DID {
+				chosen = append(chosen, e)
+			}
+		}
+		if len(chosen) == 0 {
+			return DIDEntry{}, nil, fmt.Errorf("%w: none is about %s", ErrNoCredentials, holder.DID)
+		}
+	}
+	if len(chosen) > verifier.MaxCredentials {
+		return DIDEntry{}, nil, fmt.Errorf("wallet: present: %d credentials; verifiers take at most %d", len(chosen), verifier.MaxCredentials)
+	}
+	return holder, chosen, nil
 }
 
 // pickHolder decides which DID signs.

@@ -1,8 +1,10 @@
 // Package wallet is the holder's wallet: an encrypted badger store in one
 // directory that keeps the holder's DIDs and signing keys (through
-// internal/kms), the credentials the holder received, and builds JWT
-// presentations from them, including the challenge → present → token
-// exchange round trip with a Credentialflow gateway.
+// internal/kms), the credentials the holder received (JWT credentials and
+// ldp_vc with a Data Integrity proof, each verified before it is stored),
+// and builds presentations from them — jwt_vp_json, or ldp_vp with a Data
+// Integrity proof bound to a challenge and domain — including the challenge
+// → present → token exchange round trip with a Credentialflow gateway.
 //
 // Everything in the store is encrypted at rest (internal/kms, AES-256-GCM)
 // under a random 256-bit data key. That key is kept in a small clear-text

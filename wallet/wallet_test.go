@@ -454,7 +454,7 @@ func TestReceive(t *testing.T) {
 		"fail/garbage":       {input: func(string) []byte { return []byte("hello") }, wantErr: ErrInput},
 		"fail/empty":         {input: func(string) []byte { return []byte("  \n") }, wantErr: ErrInput},
 		"fail/json-no-vc":    {input: func(string) []byte { return []byte(`{"foo":"bar"}`) }, wantErr: ErrInput},
-		"fail/ldp-vc":        {input: func(string) []byte { return []byte(`{"verifiableCredential":{"proof":{}}}`) }, wantErr: ErrUnsupported},
+		"fail/ldp-vc-shell":  {input: func(string) []byte { return []byte(`{"verifiableCredential":{"proof":{}}}`) }, wantErr: ErrRejected}, // ldp_vc: ldp_test.go
 		"fail/sd-jwt":        {input: func(string) []byte { return []byte("eyJh.eyJi.c2ln~WyJ4Il0~") }, wantErr: ErrUnsupported},
 		"fail/too-large":     {input: func(string) []byte { return bytes.Repeat([]byte("a"), MaxInputBytes+1) }, wantErr: ErrInput},
 		"fail/duplicate-key": {input: func(string) []byte { return []byte(`{"verifiableCredential":"a.b.c","verifiableCredential":"d.e.f"}`) }, wantErr: ErrInput},
