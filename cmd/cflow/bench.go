@@ -45,6 +45,7 @@ type benchOptions struct {
 	Mode        string // exchange | flow
 	Output      string // text | json
 	CPUProfile  string
+	MemProfile  string
 }
 
 // benchReport is what `cflow bench gateway` measured. RSS comes from
@@ -76,6 +77,8 @@ type benchReport struct {
 	RSSNowMB       float64 `json:"rss_now_mb"`  // VmRSS at the end
 	PrebuiltMB     float64 `json:"prebuilt_mb"` // pre-built request bodies held by the load generator
 	ServerRSSMB    float64 `json:"server_rss_mb"`
+	RSSAnonMB      float64 `json:"rss_anon_mb"` // RssAnon at the end: heap, stacks, anonymous maps
+	RSSFileMB      float64 `json:"rss_file_mb"` // RssFile at the end: mapped store files (page cache)
 	RSSSource      string  `json:"rss_source"`
 	HeapInuseMB    float64 `json:"heap_inuse_mb"`
 	AuditEntries   int     `json:"audit_entries"`
@@ -134,6 +137,7 @@ The crypto floor is measured in the same run with the same parallelism:
 	f.StringVar(&o.Mode, "mode", "exchange", "exchange (token endpoint only) or flow (issue + present + exchange)")
 	f.StringVar(&o.Output, "output", "text", "text or json (one object)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the peak phase to this file")
+	f.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile (allocations since start) after the peak phase to this file")
 	bench.AddCommand(gw)
 	return bench
 }
@@ -158,6 +162,7 @@ func printBench(w io.Writer, r *benchReport, format string) error {
 	fmt.Fprintf(w, "cpu:       %.0f µs per exchange, %.0f µs per floor iteration, cpu ratio %.2f\n", r.CPUUsPerExchange, r.FloorCPUUs, r.CPURatio)
 	fmt.Fprintf(w, "memory:    rss %.1f MB peak (VmHWM), %.1f MB now (VmRSS); pre-built bodies %.1f MB; server ≈ %.1f MB; Go heap in use %.1f MB\n",
 		r.RSSMB, r.RSSNowMB, r.PrebuiltMB, r.ServerRSSMB, r.HeapInuseMB)
+	fmt.Fprintf(w, "           at the end: %.1f MB anonymous, %.1f MB file-backed (store mappings)\n", r.RSSAnonMB, r.RSSFileMB)
 	fmt.Fprintf(w, "audit:     %d entries written\n", r.AuditEntries)
 	if r.FirstErrorText != "" {
 		fmt.Fprintf(w, "first error: %s\n", r.FirstErrorText)
@@ -678,6 +683,12 @@ func runBenchGateway(ctx context.Context, o benchOptions, log io.Writer) (*bench
 	if stopProfile != nil {
 		stopProfile()
 	}
+	if o.MemProfile != "" {
+		if f, err := os.Create(o.MemProfile); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+	}
 	if len(peak.latencies) == 0 {
 		return nil, fmt.Errorf("bench: no exchange succeeded: %v", peak.firstErr)
 	}
@@ -707,8 +718,9 @@ func runBenchGateway(ctx context.Context, o benchOptions, log io.Writer) (*bench
 		rep.FirstErrorText = p80.firstErr.Error()
 	}
 
-	mem := procStatus("VmHWM", "VmRSS")
+	mem := procStatus("VmHWM", "VmRSS", "RssAnon", "RssFile")
 	rep.RSSMB, rep.RSSNowMB = mem["VmHWM"], mem["VmRSS"]
+	rep.RSSAnonMB, rep.RSSFileMB = mem["RssAnon"], mem["RssFile"]
 	rep.ServerRSSMB = rep.RSSMB - rep.PrebuiltMB
 	rep.RSSSource = "VmHWM of /proc/self/status (peak resident set of this process, reset before the peak phase: server + load generator + pre-built bodies); server_rss_mb = rss_mb - prebuilt_mb"
 	var ms runtime.MemStats
