@@ -65,30 +65,30 @@ type benchReport struct {
 	P50Ms           float64 `json:"p50_ms"`
 	P99Ms           float64 `json:"p99_ms"`
 
-	RateAt80       float64 `json:"rate_at_80pct_per_sec"` // achieved in the paced phase
-	P50MsAt80      float64 `json:"p50_ms_at_80pct"`
-	P99MsAt80      float64 `json:"p99_ms_at_80pct"`
-	CompletedAt80  int     `json:"completed_at_80pct"`
-	ErrorsAt80     int     `json:"errors_at_80pct"`
-	FloorPerSec    float64 `json:"floor_per_sec"`
-	FloorOps       string  `json:"floor_ops"`
-	Ratio          float64 `json:"ratio"`
-	RSSMB          float64 `json:"rss_mb"`      // VmHWM: peak resident set during the measured phases
-	RSSNowMB       float64 `json:"rss_now_mb"`  // VmRSS at the end
-	PrebuiltMB     float64 `json:"prebuilt_mb"` // pre-built request bodies held by the load generator
-	ServerRSSMB    float64 `json:"server_rss_mb"`
-	RSSAnonMB      float64 `json:"rss_anon_mb"` // RssAnon at the end: heap, stacks, anonymous maps
-	RSSFileMB      float64 `json:"rss_file_mb"` // RssFile at the end: mapped store files (page cache)
-	RSSSource      string  `json:"rss_source"`
-	HeapInuseMB    float64 `json:"heap_inuse_mb"`
-	AuditEntries   int     `json:"audit_entries"`
+	RateAt80      float64 `json:"rate_at_80pct_per_sec"` // achieved in the paced phase
+	P50MsAt80     float64 `json:"p50_ms_at_80pct"`
+	P99MsAt80     float64 `json:"p99_ms_at_80pct"`
+	CompletedAt80 int     `json:"completed_at_80pct"`
+	ErrorsAt80    int     `json:"errors_at_80pct"`
+	FloorPerSec   float64 `json:"floor_per_sec"`
+	FloorOps      string  `json:"floor_ops"`
+	Ratio         float64 `json:"ratio"`
+	RSSMB         float64 `json:"rss_mb"`      // VmHWM: peak resident set during the measured phases
+	RSSNowMB      float64 `json:"rss_now_mb"`  // VmRSS at the end
+	PrebuiltMB    float64 `json:"prebuilt_mb"` // pre-built request bodies held by the load generator
+	ServerRSSMB   float64 `json:"server_rss_mb"`
+	RSSAnonMB     float64 `json:"rss_anon_mb"` // RssAnon at the end: heap, stacks, anonymous maps
+	RSSFileMB     float64 `json:"rss_file_mb"` // RssFile at the end: mapped store files (page cache)
+	RSSSource     string  `json:"rss_source"`
+	HeapInuseMB   float64 `json:"heap_inuse_mb"`
+	AuditEntries  int     `json:"audit_entries"`
 	// CPU time (user+sys of the whole process) per exchange in the peak
 	// phase and per floor iteration: a ratio that other load on the
 	// machine does not skew the way wall-clock rates are skewed.
 	CPUUsPerExchange float64 `json:"cpu_us_per_exchange"`
 	FloorCPUUs       float64 `json:"floor_cpu_us"`
 	CPURatio         float64 `json:"cpu_ratio"`
-	FirstErrorText string  `json:"first_error,omitempty"`
+	FirstErrorText   string  `json:"first_error,omitempty"`
 }
 
 func newBenchCmd() *cobra.Command {
