@@ -29,7 +29,7 @@ type observed struct {
 	events  *api.Events
 }
 
-func newObserved(t *testing.T) *observed {
+func newObserved(t *testing.T, withStatus ...bool) *observed {
 	t.Helper()
 	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
 	if err != nil {
@@ -46,6 +46,11 @@ func newObserved(t *testing.T) *observed {
 	}), did.CacheOptions{})
 	v := verifier.New(verifier.Config{Resolver: cache})
 	iss := issuer.New(db, keys, nil)
+	if len(withStatus) > 0 && withStatus[0] {
+		if err := iss.EnableStatus(db, issuer.StatusConfig{BaseURL: publicURL}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	o := &observed{db: db, log: audit.Open(db, nil), metrics: api.NewMetrics()}
 	t.Cleanup(func() { o.log.Close(); db.Close() })
 	if err := o.metrics.WatchCache("did", cache.Stats); err != nil {
@@ -232,5 +237,60 @@ func TestReadyzStoreClosed(t *testing.T) {
 	p := problem(t, r, http.StatusServiceUnavailable, api.ProblemInternal, "not_ready")
 	if d, _ := p["detail"].(string); !strings.Contains(d, "store") {
 		t.Errorf("detail %q does not name the store", d)
+	}
+}
+
+// TestStatusChangeAudited: revoking, suspending and reinstating each write
+// one entry; a request that changes nothing writes none.
+func TestStatusChangeAudited(t *testing.T) {
+	o := newObserved(t, true)
+	prof := o.createIssuer("Status Corp", "key", "Ed25519")
+	r := o.postJSON("/v1/issuers", map[string]any{"name": "Suspending Corp", "suspension": true})
+	if r.status != http.StatusCreated {
+		t.Fatalf("issuer: %d %s", r.status, r.body)
+	}
+	susp := r.json(t)
+	holder := newParty(t)
+	issue := func(p map[string]any) string {
+		jwt := o.issue(p["id"].(string), "jwt_vc_json", map[string]any{"credentialSubject": map[string]any{"id": holder.did}})
+		return payloadOf(t, jwt)["jti"].(string)
+	}
+	set := func(id, purpose string, value bool, want int) {
+		t.Helper()
+		r := o.postJSON("/v1/credentials/status", map[string]any{"credentialId": id,
+			"credentialStatus": []any{map[string]any{"type": "BitstringStatusListEntry", "statusPurpose": purpose, "value": value}}})
+		if r.status != want {
+			t.Fatalf("status %s=%v: %d %s", purpose, value, r.status, r.body)
+		}
+	}
+	a, b := issue(prof), issue(susp)
+	set(a, "revocation", true, http.StatusOK)
+	set(a, "revocation", true, http.StatusOK) // no change: no entry
+	set(b, "suspension", true, http.StatusOK)
+	set(b, "suspension", false, http.StatusOK)
+
+	entries, err := audit.Tail(o.db, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ typ, decision, status, id string }
+	want := []row{
+		{audit.TypeIssued, audit.DecisionIssued, "", a},
+		{audit.TypeIssued, audit.DecisionIssued, "", b},
+		{audit.TypeStatus, audit.DecisionChanged, "revoked", a},
+		{audit.TypeStatus, audit.DecisionChanged, "suspended", b},
+		{audit.TypeStatus, audit.DecisionChanged, "reinstated", b},
+	}
+	if len(entries) != len(want) {
+		t.Fatalf("%d entries, want %d: %+v", len(entries), len(want), entries)
+	}
+	for i, e := range entries {
+		got := row{e.Type, e.Decision, e.Status, ""}
+		if len(e.CredentialIDs) == 1 {
+			got.id = e.CredentialIDs[0]
+		}
+		if got != want[i] || e.Holder != holder.did {
+			t.Errorf("entry %d = %+v (holder %s), want %+v", i+1, got, e.Holder, want[i])
+		}
 	}
 }

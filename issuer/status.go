@@ -33,6 +33,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/credentialflow/cflow/internal/audit"
 	"github.com/credentialflow/cflow/internal/status"
 	"github.com/credentialflow/cflow/internal/store"
 )
@@ -532,7 +533,7 @@ type StatusChange struct {
 // It is durable when it returns; the list is re-signed at the next publish
 // tick. Errors: ErrCredentialNotFound, ErrNoStatusPurpose,
 // ErrRevocationPermanent (un-revoking, or reinstating a revoked credential).
-func (s *Service) SetStatus(_ context.Context, credentialID string, changes ...StatusChange) (*CredentialStatus, error) {
+func (s *Service) SetStatus(ctx context.Context, credentialID string, changes ...StatusChange) (*CredentialStatus, error) {
 	l := s.status
 	if l == nil {
 		return nil, ErrStatusDisabled
@@ -615,6 +616,28 @@ func (s *Service) SetStatus(_ context.Context, credentialID string, changes ...S
 		ll.mu.Unlock()
 		if err != nil {
 			return nil, fmt.Errorf("issuer: set status of %s: %w", credentialID, err)
+		}
+	}
+	if s.audit != nil && len(flips) > 0 { // one audit entry per change that took effect
+		ev := audit.Event{Type: audit.TypeStatus, Decision: audit.DecisionChanged, CredentialIDs: []string{credentialID}}
+		if rec, err := s.Record(credentialID); err == nil {
+			ev.Issuer, ev.Holder, ev.CredentialTypes = rec.Issuer, rec.Subject, rec.Types
+		}
+		for _, f := range flips {
+			word := "revoked" // revocation never flips back
+			switch {
+			case f.Purpose == PurposeSuspension && f.Value:
+				word = "suspended"
+			case f.Purpose == PurposeSuspension:
+				word = "reinstated"
+			}
+			if ev.Status != "" {
+				ev.Status += ","
+			}
+			ev.Status += word
+		}
+		if err := s.audit.Record(ctx, ev); err != nil {
+			return nil, fmt.Errorf("issuer: audit status of %s: %w", credentialID, err)
 		}
 	}
 	return l.view(e), nil
