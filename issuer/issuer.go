@@ -71,6 +71,7 @@ type Service struct {
 	now      func() time.Time
 	proofs   atomic.Pointer[dataintegrity.Engine] // ldp_vc; see sign.go
 	status   *statusLists                         // nil until EnableStatus; see status.go
+	ethr     atomic.Pointer[ethrIssuers]          // nil until EnableEthr; see ethr.go
 	audit    Auditor                              // nil: nothing audited; see UseAuditor
 
 	mu    sync.RWMutex
@@ -97,8 +98,8 @@ func (s *Service) UseAuditor(a Auditor) { s.audit = a }
 // CreateProfileRequest is the body of POST /v1/issuers.
 type CreateProfileRequest struct {
 	Name    string `json:"name"`
-	Method  string `json:"method"`  // key (default) | jwk
-	KeyType string `json:"keyType"` // Ed25519 (default) | P-256
+	Method  string `json:"method"`  // key (default) | jwk | ethr (ethr.go)
+	KeyType string `json:"keyType"` // Ed25519 (default) | P-256 | secp256k1 (ethr only)
 	// Suspension adds a suspension status list beside revocation.
 	Suspension bool `json:"suspension"`
 }
@@ -107,13 +108,16 @@ type CreateProfileRequest struct {
 const MaxNameLength = 200
 
 // CreateProfile generates a key and a DID and stores the profile.
-func (s *Service) CreateProfile(_ context.Context, req CreateProfileRequest) (*Profile, error) {
+func (s *Service) CreateProfile(ctx context.Context, req CreateProfileRequest) (*Profile, error) {
 	if req.Method == "" {
 		req.Method = "key"
 	}
 	name := strings.TrimSpace(req.Name)
 	if name == "" || len(name) > MaxNameLength {
 		return nil, fmt.Errorf("%w: name is required (at most %d characters)", ErrInvalidRequest, MaxNameLength)
+	}
+	if req.Method == MethodEthr {
+		return s.createEthrProfile(ctx, req, name)
 	}
 	kt, err := kms.ParseKeyType(req.KeyType)
 	if err != nil || kt == kms.Secp256k1 {
@@ -126,7 +130,7 @@ func (s *Service) CreateProfile(_ context.Context, req CreateProfileRequest) (*P
 	case "jwk":
 		newDID = didjwk.New
 	default:
-		return nil, fmt.Errorf("%w: method %q (want key or jwk)", ErrInvalidRequest, req.Method)
+		return nil, fmt.Errorf("%w: method %q (want key, jwk or ethr)", ErrInvalidRequest, req.Method)
 	}
 	keyID, pub, err := s.keys.Create(kt)
 	if err != nil {

@@ -116,6 +116,10 @@ type Config struct {
 	Skew     time.Duration    // default DefaultSkew; negative means none
 	Status   StatusChecker    // optional
 	Proofs   ProofVerifier    // optional: without it, embedded proofs are refused
+	// VerifyAtIssuanceTime accepts a JWS signed with a key its DID has
+	// revoked since, if the key was valid at the token's issuance time
+	// (keyhistory.go). Off by default: a thief of the old key can backdate.
+	VerifyAtIssuanceTime bool
 }
 
 // Verifier runs the checks.
@@ -266,14 +270,16 @@ func (v *Verifier) verifyJWS(ctx context.Context, r *Result, t *vcjose.Token, is
 	}
 	vm, res, err := did.ResolveMethod(ctx, v.cfg.Resolver, vmID, purpose)
 	if err != nil {
-		return "", resolveError(vmID, purpose, err)
+		if vm, res, err = v.keyAtIssuance(ctx, r, t, vmID, purpose, err); err != nil { // keyhistory.go
+			return "", err
+		}
 	}
 	if res.DocumentMetadata.Stale {
 		r.warn("did_document_stale", fmt.Sprintf("%s was served from cache because its registry is unreachable", signerDID(vmID)))
 	}
-	pub, err := vm.PublicKey()
+	pub, err := methodKey(t, vm) // recovery.go: an Ethereum account recovers its key
 	if err != nil {
-		return "", vc.Wrap(vc.CodeKeyNotFound, err, "key of %s", vm.ID)
+		return "", err
 	}
 	r.pass(CheckKey)
 	if err := t.Verify(pub); err != nil {
@@ -305,6 +311,8 @@ func resolveError(vmID string, purpose did.Purpose, err error) error {
 		return vc.Wrap(vc.CodeKeyNotFound, nil, "%s is not a %s key of its DID", vmID, purpose)
 	case errors.Is(err, did.ErrDeactivated):
 		return vc.Wrap(vc.CodeKeyRevoked, nil, "the DID of %s is deactivated", vmID)
+	case errors.Is(err, did.ErrUnavailable):
+		return vc.Wrap(vc.CodeLedgerUnavailable, err, "cannot resolve %s", signerDID(vmID))
 	}
 	return vc.Wrap(vc.CodeDIDUnresolvable, err, "cannot resolve %s", signerDID(vmID))
 }

@@ -38,6 +38,7 @@ type serverConfig struct {
 	NonceTTL   time.Duration
 	Logger     *slog.Logger
 	Status     statusConfig // status_cmd.go
+	Ledger     ledgerConfig // ledger_cmd.go
 	Gateway    gatewayConfig
 }
 
@@ -48,6 +49,7 @@ type app struct {
 	gateway *gateway.Gateway
 	handler http.Handler
 	status  *statusRuntime // status_cmd.go
+	ledger  *ledgerRuntime // ledger_cmd.go
 	gw      *gatewayRuntime
 	audit   *audit.Log   // every issuance, status change, verification, token decision
 	metrics *api.Metrics // served at /metrics
@@ -79,16 +81,23 @@ func openApp(cfg serverConfig) (*app, error) {
 	}
 	a := &app{db: db, audit: audit.Open(db, nil), metrics: api.NewMetrics()}
 	events := api.NewEvents(a.audit, a.metrics, cfg.Logger)
-	fail := func(err error) (*app, error) { a.audit.Close(); db.Close(); return nil, err }
+	fail := func(err error) (*app, error) { a.ledger.close(); a.audit.Close(); db.Close(); return nil, err }
 
-	resolver := newResolver()
+	// The ledger (embedded, remote or off) and the resolver over it.
+	if a.ledger, err = openLedgerRuntime(cfg); err != nil {
+		return fail(err)
+	}
+	var resolver did.Resolver = a.ledger.resolver
 	// One JSON-LD processor (embedded contexts only, processed once) for
 	// issuing and verifying Data Integrity proofs.
 	proofs := dataintegrity.New(jsonld.New(), nil)
-	v := verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew,
+	v := verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew, VerifyAtIssuanceTime: cfg.Ledger.AtIssuance,
 		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver)})
 	a.issuer = issuer.New(db, keys, nil)
 	a.issuer.UseProofEngine(proofs)
+	if err := a.ledger.enableIssuers(a.issuer, db, cfg.Logger); err != nil {
+		return fail(err)
+	}
 	a.issuer.UseAuditor(events)
 	// Status lists (status_cmd.go): v verifies the list credentials; the
 	// verifier that replaces it also checks every credential's status.
@@ -97,7 +106,7 @@ func openApp(cfg serverConfig) (*app, error) {
 		return fail(err)
 	}
 	a.status = rt
-	v = verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew,
+	v = verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew, VerifyAtIssuanceTime: cfg.Ledger.AtIssuance,
 		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver), Status: checker})
 
 	var upstreams []api.Upstream
@@ -120,7 +129,12 @@ func openApp(cfg serverConfig) (*app, error) {
 	a.handler = api.NewRouter(api.Config{
 		Roles: cfg.Roles, Issuer: a.issuer, Verifier: v, Gateway: a.gateway, Resolver: resolver,
 		Upstreams: upstreams, MaxBody: cfg.MaxBody, Logger: cfg.Logger,
-		Ready:   func(context.Context) error { return db.Ping() },
+		Ready: func(ctx context.Context) error {
+			if err := db.Ping(); err != nil {
+				return err
+			}
+			return a.ledger.ready(ctx)
+		},
 		Metrics: a.metrics, Events: events,
 	})
 	// Cache hit ratios for /metrics: the DID cache, and the status list
@@ -135,7 +149,7 @@ func openApp(cfg serverConfig) (*app, error) {
 	return a, nil
 }
 
-func (a *app) Close() error { a.status.stop(); a.audit.Close(); return a.db.Close() }
+func (a *app) Close() error { a.status.stop(); a.ledger.close(); a.audit.Close(); return a.db.Close() }
 
 func hasRole(roles []string, r string) bool {
 	for _, x := range roles {

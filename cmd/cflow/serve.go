@@ -55,6 +55,7 @@ func newServeCmd() *cobra.Command {
 	f.DurationVar(&cfg.NonceTTL, "nonce-ttl", gateway.DefaultNonceTTL, "challenge nonce lifetime")
 	f.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	addStatusFlags(f, &cfg.Status) // status_cmd.go
+	addLedgerFlags(f, &cfg.Ledger) // ledger_cmd.go
 	addGatewayFlags(f, &cfg.Gateway)
 	return cmd
 }

@@ -16,6 +16,7 @@ const (
 	CodeKeyNotFound       = "key_not_found"          // kid is not a method of the DID under the purpose
 	CodeKeyRevoked        = "key_revoked"            // the method existed but is no longer valid
 	CodeDIDUnresolvable   = "did_unresolvable"       // the DID could not be resolved
+	CodeLedgerUnavailable = "ledger_unavailable"     // the DID's ledger could not be read (did:ethr)
 	CodeMethodUnsupported = "did_method_unsupported" // the DID method is not supported
 	CodeSignatureInvalid  = "signature_invalid"
 	CodeIssuerMismatch    = "issuer_mismatch"    // signer's DID is not the credential's issuer

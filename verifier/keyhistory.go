@@ -1,0 +1,86 @@
+package verifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/internal/vc"
+	"github.com/credentialflow/cflow/internal/vc/vcjose"
+)
+
+// CodeKeyRevokedSince warns that a credential verified with a key its
+// issuer has revoked since, because Config.VerifyAtIssuanceTime is on.
+const CodeKeyRevokedSince = "key_revoked_since_issuance"
+
+// keyAtIssuance runs when vmID is not a current purpose-method of its DID.
+// It tells "never a key of this DID" (key_not_found) from "a key when the
+// token says it was issued, revoked or expired since" (key_revoked) by
+// resolving the DID as it was then: DID Resolution's versionTime parameter
+// (DID Core §3.2.1), which did:ethr answers from the registry's history
+// (did:ethr spec, "versionTime"). Methods without history answer with the
+// current document, so their missing keys stay key_not_found.
+//
+// With Config.VerifyAtIssuanceTime the historical key is used, with a
+// warning. The issuance time comes from the token, so whoever holds a
+// revoked key can backdate: that is why it is off by default.
+func (v *Verifier) keyAtIssuance(ctx context.Context, r *Result, t *vcjose.Token, vmID string, purpose did.Purpose, cause error) (*did.VerificationMethod, *did.Resolution, error) {
+	fail := func() (*did.VerificationMethod, *did.Resolution, error) {
+		return nil, nil, resolveError(vmID, purpose, cause)
+	}
+	if !errors.Is(cause, did.ErrMethodNotAuthorized) {
+		return fail()
+	}
+	u, err := did.ParseURL(vmID)
+	at, ok := issuedAt(t)
+	if err != nil || u.Fragment == "" || len(u.Query) > 0 || !ok {
+		return fail()
+	}
+	// The skew covers clocks and chains whose block timestamps run a few
+	// seconds ahead of the wall clock (dev chains mine at least a second
+	// apart).
+	at = at.Add(v.cfg.Skew)
+	if now := v.cfg.Now(); at.After(now) {
+		at = now
+	}
+	hist := u.DID.String() + "?" + url.Values{"versionTime": {at.UTC().Format(time.RFC3339)}}.Encode() + "#" + u.Fragment
+	vm, res, err := did.ResolveMethod(ctx, v.cfg.Resolver, hist, purpose)
+	if err != nil {
+		return fail()
+	}
+	vm.ID = u.DID.String() + "#" + u.Fragment
+	if !v.cfg.VerifyAtIssuanceTime {
+		return nil, nil, vc.Errorf(vc.CodeKeyRevoked, "%s was a %s key of its DID when the token was issued (%s) but has been revoked or has expired since",
+			vmID, purpose, at.UTC().Format(time.RFC3339))
+	}
+	r.warn(CodeKeyRevokedSince, fmt.Sprintf("%s has been revoked or has expired since the token was issued; accepted because this verifier resolves keys at issuance time", vmID))
+	return vm, res, nil
+}
+
+// issuedAt is when a token says it was issued: iat (RFC 7519 §4.1.6), else
+// nbf, else the credential's validFrom / issuanceDate (VCDM 2.0 §4.9, VCDM
+// 1.1 §4.7), top level or under vc.
+func issuedAt(t *vcjose.Token) (time.Time, bool) {
+	for _, k := range []string{"iat", "nbf"} {
+		if f, ok := t.Claims[k].(float64); ok && f > 0 {
+			return time.Unix(int64(f), 0), true
+		}
+	}
+	objs := []map[string]any{t.Claims}
+	if inner, ok := t.Claims["vc"].(map[string]any); ok {
+		objs = append(objs, inner)
+	}
+	for _, o := range objs {
+		for _, k := range []string{"validFrom", "issuanceDate"} {
+			if s, ok := o[k].(string); ok {
+				if tm, err := time.Parse(time.RFC3339, s); err == nil {
+					return tm, true
+				}
+			}
+		}
+	}
+	return time.Time{}, false
+}
