@@ -90,32 +90,52 @@ func bytesHex(b []byte) string {
 	return sb.String()
 }
 
-// TestGeneratedBindingsUpToDate regenerates the bindings from the committed
-// .abi and .bin with the same abigen code `go generate` runs, and diffs.
+// TestGeneratedBindingsUpToDate regenerates each contract's bindings from
+// the committed .abi and .bin with the same abigen code `go generate` runs,
+// and diffs.
 func TestGeneratedBindingsUpToDate(t *testing.T) {
-	abiJSON, err := os.ReadFile(genType + ".abi")
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := os.ReadFile(genType + ".bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, err := abigen.BindV2([]string{genType}, []string{string(abiJSON)}, []string{string(bin)}, genPkg, map[string]string{}, map[string]string{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	committed, err := os.ReadFile("registry.gen.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code != string(committed) {
-		t.Fatal("registry.gen.go differs from abigen --v2 output for the committed .abi/.bin: run go generate")
+	for typ, out := range generated {
+		t.Run("ok/"+typ, func(t *testing.T) {
+			abiJSON, err := os.ReadFile(typ + ".abi")
+			if err != nil {
+				t.Fatal(err)
+			}
+			bin, err := os.ReadFile(typ + ".bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			code, err := abigen.BindV2([]string{typ}, []string{string(abiJSON)}, []string{string(bin)}, genPkg, map[string]string{}, map[string]string{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			committed, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code != string(committed) {
+				t.Fatalf("%s differs from abigen --v2 output for the committed %s.abi/.bin: run go generate", out, typ)
+			}
+		})
 	}
 }
 
-// TestCompiledArtifactsUpToDate recompiles the contract with the pinned solc
-// into a temp dir and diffs the .abi and .bin. It needs node and the npm
+// TestGenerateDirectives keeps the go:generate lines and the table above in
+// step: every contract the test regenerates is one go generate writes.
+func TestGenerateDirectives(t *testing.T) {
+	src, err := os.ReadFile("contracts.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, out := range generated {
+		want := "--v2 --abi " + typ + ".abi --bin " + typ + ".bin --pkg " + genPkg + " --type " + typ + " --out " + out
+		if !strings.Contains(string(src), want) {
+			t.Errorf("fail/%s: contracts.go has no go:generate line with %q", typ, want)
+		}
+	}
+}
+
+// TestCompiledArtifactsUpToDate recompiles the contracts with the pinned
+// solc into a temp dir and diffs every artifact. It needs node and the npm
 // package installed (npm ci in this folder); without them it skips.
 func TestCompiledArtifactsUpToDate(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
@@ -129,7 +149,11 @@ func TestCompiledArtifactsUpToDate(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("compile: %v\n%s", err, out)
 	}
-	for _, f := range []string{genType + ".abi", genType + ".bin"} {
+	files := []string{"StatusAnchor.runtime.bin"}
+	for typ := range generated {
+		files = append(files, typ+".abi", typ+".bin")
+	}
+	for _, f := range files {
 		got, err := os.ReadFile(filepath.Join(dir, f))
 		if err != nil {
 			t.Fatal(err)
@@ -141,5 +165,35 @@ func TestCompiledArtifactsUpToDate(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Errorf("%s differs from a fresh solc compile: run go generate", f)
 		}
+	}
+}
+
+// TestStatusAnchorInterface pins the anchor contract's selectors and event
+// topic: verifiers of other implementations call them by these ids.
+func TestStatusAnchorInterface(t *testing.T) {
+	parsed, err := StatusAnchorMetaData.ParseABI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, sig string }{
+		{"anchor", "anchor(bytes32[],bytes32[])"},
+		{"latest", "latest(address,bytes32)"},
+		{"changed", "changed(address,bytes32)"},
+	} {
+		m, ok := parsed.Methods[tc.name]
+		if !ok || m.Sig != tc.sig {
+			t.Errorf("fail/%s: method %q, want %s", tc.name, m.Sig, tc.sig)
+		}
+	}
+	ev, ok := parsed.Events["Anchored"]
+	if !ok || ev.Sig != "Anchored(address,bytes32,bytes32,uint64,uint64)" {
+		t.Fatalf("fail/Anchored: event %q", ev.Sig)
+	}
+	if !ev.Inputs[0].Indexed || !ev.Inputs[1].Indexed || ev.Inputs[2].Indexed {
+		t.Error("fail/Anchored: writer and key must be indexed, nothing else")
+	}
+	rt := StatusAnchorRuntime()
+	if len(rt) < 100 || !strings.Contains(StatusAnchorMetaData.Bin, rt) {
+		t.Error("fail/runtime: StatusAnchor.runtime.bin is not the tail of the creation code")
 	}
 }
