@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/google/uuid"
@@ -218,4 +219,20 @@ func firstContext(doc map[string]any) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// TokenLDP is Token with an ldp_vp (PresentLDP, domain = the gateway's
+// audience) as the subject_token, sent as its JSON text.
+func (w *Wallet) TokenLDP(ctx context.Context, engine *dataintegrity.Engine, gatewayURL string, credIDs []string, client *http.Client) (TokenResponse, error) {
+	return w.token(ctx, gatewayURL, client, func(nonce, aud string) (string, error) {
+		vp, err := w.PresentLDP(ctx, engine, nonce, aud, credIDs, "")
+		if err != nil {
+			return "", err
+		}
+		b, err := json.Marshal(vp)
+		if err != nil {
+			return "", fmt.Errorf("wallet: present: %w", err)
+		}
+		return string(b), nil
+	})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -349,4 +351,43 @@ func (is *issuer) issueVCJWT(t testing.TB, subject string) string {
 		t.Fatal(err)
 	}
 	return tok
+}
+
+// TestTokenLDP: the subject_token is the ldp_vp's JSON, bound to the
+// gateway's nonce and audience.
+func TestTokenLDP(t *testing.T) {
+	ctx := context.Background()
+	w, _ := newWallet(t)
+	is := newIssuer(t)
+	holder, _ := w.CreateDID(kms.Ed25519, "key")
+	if _, err := w.Receive(ctx, mustJSON(t, is.issueLDP(t, 2, holder, nil)), nil, false); err != nil {
+		t.Fatal(err)
+	}
+	const nonce, aud = "bGRwLW5vbmNl", "http://gw.test"
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == ChallengePath {
+			json.NewEncoder(rw).Encode(Challenge{Nonce: nonce, Audience: aud, ExpiresIn: 300})
+			return
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(r.PostFormValue("subject_token")), &doc); err != nil {
+			t.Errorf("subject_token is not JSON: %v", err)
+		}
+		res := testLDPVerifier(w).VerifyPresentation(r.Context(), doc, verifier.Options{Challenge: nonce, Domain: aud})
+		if !res.Verified || r.PostFormValue("subject_token_type") != TokenTypeJWT {
+			rw.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(rw).Encode(map[string]string{"error": "invalid_grant"})
+			return
+		}
+		json.NewEncoder(rw).Encode(TokenResponse{AccessToken: "at." + res.Holder, TokenType: "Bearer"})
+	}))
+	defer srv.Close()
+	tr, err := w.TokenLDP(ctx, nil, srv.URL, nil, srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.AccessToken != "at."+holder {
+		t.Fatalf("access token %q", tr.AccessToken)
+	}
 }

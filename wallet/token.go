@@ -76,7 +76,21 @@ func (e *TokenError) Unwrap() error { return ErrGateway }
 // the credentials (as Present with no holder named) bound to its nonce and
 // audience, and exchange the presentation for an access token (RFC 8693).
 // A nil client uses one with DefaultHTTPTimeout.
+//
+// The presentation's audience is gatewayURL itself (scheme and host in
+// lower case, no trailing slash), never what the challenge says: a
+// challenge naming another audience is refused with ErrGateway, so a
+// server that relays a real gateway's challenge gets nothing it can
+// exchange there. Redirects are not followed (ErrGateway): the
+// presentation goes to gatewayURL or nowhere.
 func (w *Wallet) Token(ctx context.Context, gatewayURL string, credIDs []string, client *http.Client) (TokenResponse, error) {
+	return w.token(ctx, gatewayURL, client, func(nonce, aud string) (string, error) {
+		return w.Present(ctx, nonce, aud, credIDs, "")
+	})
+}
+
+// token runs the round trip with present building the subject_token.
+func (w *Wallet) token(ctx context.Context, gatewayURL string, client *http.Client, present func(nonce, aud string) (string, error)) (TokenResponse, error) {
 	base, err := gatewayBase(gatewayURL)
 	if err != nil {
 		return TokenResponse{}, err
@@ -84,6 +98,9 @@ func (w *Wallet) Token(ctx context.Context, gatewayURL string, credIDs []string,
 	if client == nil {
 		client = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
+	noRedirect := *client // the caller's client stays as it was
+	noRedirect.CheckRedirect = refuseRedirect
+	client = &noRedirect
 	if client.Timeout == 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultHTTPTimeout)
@@ -103,8 +120,13 @@ func (w *Wallet) Token(ctx context.Context, gatewayURL string, credIDs []string,
 	if ch.Nonce == "" || ch.Audience == "" {
 		return TokenResponse{}, fmt.Errorf("%w: the challenge has no nonce or no audience", ErrGateway)
 	}
+	// VCDM 1.1 §6.3.1 / RFC 7519 §4.1.3: aud names the party the holder
+	// means to present to, which is the gateway the holder chose.
+	if got := normalizeAudience(ch.Audience); got != base {
+		return TokenResponse{}, fmt.Errorf("%w: the challenge names audience %q, not the gateway URL %q: refusing to present (give the gateway's public URL)", ErrGateway, ch.Audience, base)
+	}
 
-	vp, err := w.Present(ctx, ch.Nonce, ch.Audience, credIDs, "")
+	vp, err := present(ch.Nonce, base)
 	if err != nil {
 		return TokenResponse{}, err
 	}
@@ -131,6 +153,9 @@ func (w *Wallet) Token(ctx context.Context, gatewayURL string, credIDs []string,
 	return tr, nil
 }
 
+// gatewayBase checks the gateway URL and returns it normalized (see
+// normalizeAudience); it is both where the wallet sends requests and the
+// audience of the presentation.
 func gatewayBase(s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -139,8 +164,33 @@ func gatewayBase(s string) (string, error) {
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("%w: gateway URL %q takes no query, fragment or user info", ErrGateway, s)
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return normalizeURL(u), nil
 }
+
+// normalizeURL is u with scheme and host in lower case (RFC 3986 §6.2.2.1)
+// and no trailing slash; the port and path stay as written.
+func normalizeURL(u *url.URL) string {
+	n := *u
+	n.Scheme = strings.ToLower(n.Scheme)
+	n.Host = strings.ToLower(n.Host)
+	return strings.TrimRight(n.String(), "/")
+}
+
+// normalizeAudience normalizes a challenge's audience like gatewayBase;
+// anything that is not an absolute http(s) URL comes back as it is (and so
+// matches no gateway URL).
+func normalizeAudience(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return s
+	}
+	return normalizeURL(u)
+}
+
+// refuseRedirect is the CheckRedirect of every gateway request: a redirect
+// would carry the presentation to wherever the gateway points (a 307/308
+// re-sends the body), so the wallet stops at the 3xx and do reports it.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // do sends req and decodes a 2xx JSON answer into v; anything else becomes
 // a *TokenError with what the gateway said.
@@ -156,6 +206,9 @@ func do(client *http.Client, req *http.Request, v any) error {
 	}
 	if len(body) > MaxResponseBytes {
 		return fmt.Errorf("%w: answer over %d bytes", ErrGateway, MaxResponseBytes)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return fmt.Errorf("%w: HTTP %d redirect to %q not followed (the wallet talks only to the gateway URL it was given)", ErrGateway, resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return refusal(resp.StatusCode, body)

@@ -317,7 +317,11 @@ func newWalletShowCmd(open openFunc) *cobra.Command {
 				Raw        string         `json:"raw"` // shadows Entry.Raw to print it last
 			}{Entry: e, Status: status(e, time.Now()), Raw: e.Raw}
 			// Decoded for display only; it was verified when received.
-			if t, err := vcjose.Parse(e.Raw); err == nil {
+			if e.Format == wallet.FormatLDPVC {
+				if doc, err := e.Credential(); err == nil {
+					out.Credential = doc.(map[string]any)
+				}
+			} else if t, err := vcjose.Parse(e.Raw); err == nil {
 				if c, _, _, err := vcjose.DecodeCredential(t); err == nil {
 					out.Credential = c.Doc
 				}
@@ -352,24 +356,31 @@ func newWalletDeleteCmd(open openFunc) *cobra.Command {
 }
 
 func newWalletPresentCmd(open openFunc) *cobra.Command {
-	var challenge, audience, holder string
+	var challenge, audience, holder, format string
 	var creds []string
 	cmd := &cobra.Command{
-		Use:   "present --challenge N --audience A [--credential ID]...",
-		Short: "Sign a JWT presentation (jwt_vp_json) bound to a challenge; prints it",
+		Use:   "present --challenge N --audience A [--credential ID]... [--format ldp_vp]",
+		Short: "Sign a presentation (jwt_vp_json or ldp_vp) bound to a challenge; prints it",
 		Long: "Sign a presentation of the named credentials (default: every credential about the\n" +
 			"holder) with the holder DID's key, bound to the verifier's challenge (nonce) and\n" +
-			"audience, valid for 5 minutes.",
+			"audience, valid for 5 minutes. jwt_vp_json (default) prints the JWT; ldp_vp prints\n" +
+			"one line of JSON with a Data Integrity proof (challenge, domain = the audience).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if challenge == "" || audience == "" {
 				return usageErr("present needs --challenge and --audience")
+			}
+			if format != wallet.FormatJWTVP && format != wallet.FormatLDPVP {
+				return usageErr("--format %q: want %s or %s", format, wallet.FormatJWTVP, wallet.FormatLDPVP)
 			}
 			w, err := open(cmd)
 			if err != nil {
 				return err
 			}
 			defer w.Close()
+			if format == wallet.FormatLDPVP {
+				return presentLDP(cmd, w, challenge, audience, creds, holder) // wallet_ldp.go
+			}
 			vp, err := w.Present(cmd.Context(), challenge, audience, creds, holder)
 			if err != nil {
 				return err
@@ -382,11 +393,12 @@ func newWalletPresentCmd(open openFunc) *cobra.Command {
 	cmd.Flags().StringVar(&audience, "audience", "", "the verifier's audience/domain (becomes the aud claim)")
 	cmd.Flags().StringSliceVar(&creds, "credential", nil, "credential id to present (repeatable; default: all about the holder)")
 	cmd.Flags().StringVar(&holder, "holder", "", "the DID that presents (default: the one the credentials are about)")
+	cmd.Flags().StringVar(&format, "format", wallet.FormatJWTVP, "jwt_vp_json or ldp_vp")
 	return cmd
 }
 
 func newWalletTokenCmd(open openFunc) *cobra.Command {
-	var gatewayURL string
+	var gatewayURL, format string
 	var creds []string
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -404,7 +416,15 @@ func newWalletTokenCmd(open openFunc) *cobra.Command {
 				return err
 			}
 			defer w.Close()
-			tr, err := w.Token(cmd.Context(), gatewayURL, creds, &http.Client{Timeout: timeout})
+			var tr wallet.TokenResponse
+			switch format {
+			case wallet.FormatJWTVP:
+				tr, err = w.Token(cmd.Context(), gatewayURL, creds, &http.Client{Timeout: timeout})
+			case wallet.FormatLDPVP:
+				tr, err = w.TokenLDP(cmd.Context(), nil, gatewayURL, creds, &http.Client{Timeout: timeout})
+			default:
+				return usageErr("--format %q: want %s or %s", format, wallet.FormatJWTVP, wallet.FormatLDPVP)
+			}
 			if err != nil {
 				return err
 			}
@@ -420,6 +440,7 @@ func newWalletTokenCmd(open openFunc) *cobra.Command {
 	cmd.Flags().StringVar(&gatewayURL, "gateway", "http://127.0.0.1:8080", "gateway base URL")
 	cmd.Flags().StringSliceVar(&creds, "credential", nil, "credential id to present (repeatable; default: all about the holder)")
 	cmd.Flags().DurationVar(&timeout, "timeout", wallet.DefaultHTTPTimeout, "timeout for the whole exchange")
+	cmd.Flags().StringVar(&format, "format", wallet.FormatJWTVP, "presentation sent: jwt_vp_json or ldp_vp")
 	return cmd
 }
 
