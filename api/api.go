@@ -118,6 +118,7 @@ func NewRouter(cfg Config) http.Handler {
 		r.Post("/v1/issuers", s.createIssuer)
 		r.Get("/v1/issuers", s.listIssuers)
 		r.Get("/v1/issuers/{id}", s.getIssuer)
+		r.Post("/v1/issuers/{id}/rotate", s.rotateIssuer) // rotate.go
 		r.Post("/v1/credentials/issue", s.issue)
 		if cfg.Issuer.StatusEnabled() { // status.go
 			r.Get("/v1/status/{listId}", s.getStatusList)

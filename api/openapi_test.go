@@ -305,6 +305,11 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"GET", "/v1/issuers", "/v1/issuers", 200, get("/v1/issuers")},
 		{"GET", "/v1/issuers/{id}", "/v1/issuers/{id}", 200, func() response { return e.do(http.MethodGet, "/v1/issuers/"+prof["id"].(string), "", nil) }},
 		{"GET", "/v1/issuers/{id}", "/v1/issuers/{id}", 404, get("/v1/issuers/nope")},
+		// rotate: only did:ethr profiles rotate (issuer/ethr_rotate.go; the ledger cases are in test/e2e/ledger_test.go)
+		{"POST", "/v1/issuers/{id}/rotate", "/v1/issuers/{id}/rotate", 400, func() response {
+			return e.do(http.MethodPost, "/v1/issuers/"+prof["id"].(string)+"/rotate", "", nil)
+		}},
+		{"POST", "/v1/issuers/{id}/rotate", "/v1/issuers/{id}/rotate", 404, post("/v1/issuers/nope/rotate", map[string]any{})},
 		{"POST", "/v1/credentials/issue", "/v1/credentials/issue", 201, func() response {
 			r := e.postJSON("/v1/credentials/issue", map[string]any{
 				"credential": map[string]any{"type": []any{"VerifiableCredential", "EmployeeCredential"}, "credentialSubject": map[string]any{"id": holder.did}},
