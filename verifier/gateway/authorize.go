@@ -15,7 +15,8 @@ import (
 )
 
 // Identity headers set for upstreams and forward-auth answers; any a client
-// sends are removed first.
+// sends, in any spelling an upstream could read as ours
+// (isIdentityHeader), are removed first.
 const (
 	HeaderSubject = "X-Credentialflow-Subject"
 	HeaderScope   = "X-Credentialflow-Scope"
@@ -133,10 +134,40 @@ func writeAccessError(w http.ResponseWriter, e *AccessError) {
 // stripIdentity removes identity headers a client sent: they only ever come from us.
 func stripIdentity(h http.Header) {
 	for k := range h {
-		if strings.HasPrefix(http.CanonicalHeaderKey(k), headerPrefix) {
-			h.Del(k)
+		if isIdentityHeader(k) {
+			delete(h, k)
 		}
 	}
+}
+
+// isIdentityHeader reports whether an upstream may read the header name as
+// one of ours. CGI (RFC 3875 §4.1.18) and the servers modelled on it (PHP,
+// WSGI, Rack) turn '-' into '_' and upper-case the name, so
+// X_Credentialflow_Subject reaches them as HTTP_X_CREDENTIALFLOW_SUBJECT,
+// exactly like X-Credentialflow-Subject; some also fold '.' the same way.
+// So every byte that is not a letter or digit counts as the prefix's '-',
+// and letters compare without case.
+func isIdentityHeader(name string) bool {
+	if len(name) < len(headerPrefix) {
+		return false
+	}
+	for i := 0; i < len(headerPrefix); i++ {
+		c, want := name[i], headerPrefix[i]
+		if want == '-' {
+			if isAlnum(c) {
+				return false
+			}
+			continue
+		}
+		if c|0x20 != want|0x20 {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 func setIdentity(h http.Header, id *Identity) {
@@ -150,10 +181,18 @@ func setIdentity(h http.Header, id *Identity) {
 // -Scope / -Policy. The request path is passed on unchanged.
 func (g *Gateway) Proxy(upstream *url.URL) http.Handler {
 	rp := &httputil.ReverseProxy{
+		// Rewrite runs after ReverseProxy removed the hop-by-hop headers
+		// (RFC 9110 §7.6.1), including any the client named in Connection;
+		// identity headers set before that could be removed by naming them
+		// there, so they are set here, on the outgoing request.
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(upstream)
 			pr.Out.URL.Path, pr.Out.URL.RawPath = pr.In.URL.Path, pr.In.URL.RawPath
 			pr.SetXForwarded()
+			stripIdentity(pr.Out.Header)
+			if id, ok := IdentityFrom(pr.In.Context()); ok {
+				setIdentity(pr.Out.Header, id)
+			}
 		},
 		// Every outgoing fetch has a timeout.
 		Transport: &http.Transport{
@@ -172,8 +211,7 @@ func (g *Gateway) Proxy(upstream *url.URL) http.Handler {
 			writeAccessError(w, aerr)
 			return
 		}
-		setIdentity(r.Header, id)
-		rp.ServeHTTP(w, r)
+		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
 	})
 }
 
