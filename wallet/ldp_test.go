@@ -363,7 +363,8 @@ func TestTokenLDP(t *testing.T) {
 	if _, err := w.Receive(ctx, mustJSON(t, is.issueLDP(t, 2, holder, nil)), nil, false); err != nil {
 		t.Fatal(err)
 	}
-	const nonce, aud = "bGRwLW5vbmNl", "http://gw.test"
+	const nonce = "bGRwLW5vbmNl"
+	var aud string // the gateway's own URL: the wallet presents to no other
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
 		if r.URL.Path == ChallengePath {
@@ -383,6 +384,7 @@ func TestTokenLDP(t *testing.T) {
 		json.NewEncoder(rw).Encode(TokenResponse{AccessToken: "at." + res.Holder, TokenType: "Bearer"})
 	}))
 	defer srv.Close()
+	aud = srv.URL
 	tr, err := w.TokenLDP(ctx, nil, srv.URL, nil, srv.Client())
 	if err != nil {
 		t.Fatal(err)

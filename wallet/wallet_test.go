@@ -728,11 +728,13 @@ func TestToken(t *testing.T) {
 	if _, err := w.Receive(ctx, []byte(newIssuer(t).issue(t, holder, nil, nil)), nil, false); err != nil {
 		t.Fatal(err)
 	}
-	g := &gateway{t: t, v: testVerifier(w), nonce: "c2luZ2xlLXVzZQ", aud: "http://gw.test"}
+	g := &gateway{t: t, v: testVerifier(w), nonce: "c2luZ2xlLXVzZQ"}
 	srv := httptest.NewServer(g)
 	defer srv.Close()
+	g.aud = srv.URL // the gateway's public URL, as cflow serve announces it
 
-	tr, err := w.Token(ctx, srv.URL+"/", nil, srv.Client())
+	// The scheme in upper case and a trailing slash still name srv.
+	tr, err := w.Token(ctx, strings.ToUpper(srv.URL)+"/", nil, srv.Client())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -771,23 +773,70 @@ func TestToken(t *testing.T) {
 			t.Fatalf("message %q does not show both error and description", err)
 		}
 	})
-	t.Run("fail/wrong-audience-in-vp", func(t *testing.T) {
-		// The gateway expects another audience than it announced: the
-		// verifier there refuses, and the wallet reports the refusal.
-		g2 := &gateway{t: t, v: testVerifier(w), nonce: "n", aud: "http://gw.test"}
-		s2 := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	t.Run("fail/relayed-challenge", func(t *testing.T) {
+		// A relay hands the wallet the real gateway's challenge: the
+		// wallet refuses before it signs anything for that audience.
+		presented := false
+		relay := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == ChallengePath {
 				rw.Header().Set("Content-Type", "application/json")
-				rw.Write([]byte(`{"nonce":"n","audience":"http://elsewhere","expires_in":300}`))
+				json.NewEncoder(rw).Encode(Challenge{Nonce: g.nonce, Audience: srv.URL, ExpiresIn: 300})
 				return
 			}
-			g2.ServeHTTP(rw, r)
+			presented = true
 		}))
-		defer s2.Close()
-		var te *TokenError
-		if _, err := w.Token(ctx, s2.URL, nil, nil); !errors.As(err, &te) || te.Code != "invalid_grant" {
-			t.Fatalf("err = %v", err)
+		defer relay.Close()
+		_, err := w.Token(ctx, relay.URL, nil, nil)
+		want := fmt.Sprintf("wallet: gateway error: the challenge names audience %q, not the gateway URL %q: refusing to present (give the gateway's public URL)", srv.URL, relay.URL)
+		if !errors.Is(err, ErrGateway) || err.Error() != want || presented {
+			t.Fatalf("err = %v (presented: %v); want %s", err, presented, want)
 		}
+	})
+	host := strings.TrimPrefix(srv.URL, "http://")
+	for name, aud := range map[string]string{
+		"fail/audience-other-port": "http://127.0.0.1:1",
+		"fail/audience-path":       srv.URL + "/gw",
+		"fail/audience-not-url":    "gateway",
+		"fail/audience-https":      "https://" + host,
+		"fail/audience-query":      srv.URL + "?x=1",
+		"fail/audience-user":       "http://u@" + host,
+	} {
+		t.Run(name, func(t *testing.T) {
+			g.aud = aud
+			defer func() { g.aud = srv.URL }()
+			g.form = nil
+			if _, err := w.Token(ctx, srv.URL, nil, nil); !errors.Is(err, ErrGateway) || !strings.Contains(err.Error(), "refusing to present") || g.form != nil {
+				t.Fatalf("audience %q: err = %v, form sent: %v", aud, err, g.form != nil)
+			}
+		})
+	}
+	t.Run("fail/redirect", func(t *testing.T) {
+		// Neither call follows a redirect, so the presentation never
+		// leaves for another host (a 307/308 re-sends the body).
+		for _, path := range []string{ChallengePath, TokenPath} {
+			var got []string
+			other := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				got = append(got, r.URL.Path)
+				g.ServeHTTP(rw, r)
+			}))
+			front := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == path {
+					http.Redirect(rw, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+					return
+				}
+				g.ServeHTTP(rw, r)
+			}))
+			g.aud = front.URL
+			client := &http.Client{Timeout: 5 * time.Second}
+			_, err := w.Token(ctx, front.URL, nil, client)
+			wantMsg := fmt.Sprintf("HTTP 307 redirect to %q not followed", other.URL+path)
+			if !errors.Is(err, ErrGateway) || !strings.Contains(err.Error(), wantMsg) || len(got) != 0 || client.CheckRedirect != nil {
+				t.Errorf("%s: err = %v; other host got %v; caller's CheckRedirect set: %v", path, err, got, client.CheckRedirect != nil)
+			}
+			front.Close()
+			other.Close()
+		}
+		g.aud = srv.URL
 	})
 	t.Run("fail/oversized-answer", func(t *testing.T) {
 		g.bigReply = true

@@ -2,6 +2,7 @@ package adversarial
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -38,8 +39,8 @@ func walletWithCred(t *testing.T, s *srv, iss string) ([]string, string) {
 // presentation for the real gateway's audience and hands it to the
 // attacker, who exchanges it at the real gateway for the holder's token.
 // The wallet must bind the audience to the gateway it was told to use.
+// Fixed: the wallet refuses a challenge for another audience.
 func TestWalletTokenRelay(t *testing.T) {
-	finding(t)
 	real, iss, _ := setup(t)
 	e, holderDID := walletWithCred(t, real, iss)
 	stolen := make(chan string, 1)
@@ -64,6 +65,9 @@ func TestWalletTokenRelay(t *testing.T) {
 	defer evil.Close()
 	r := cflow(t, e, nil, "wallet", "token", "--gateway", evil.URL)
 	t.Logf("wallet token against the evil gateway: %s", r)
+	if r.code == 0 || !strings.Contains(r.err, "refusing to present") {
+		t.Errorf("wallet token took a relayed challenge: %s", r)
+	}
 	var vp string
 	select {
 	case vp = <-stolen:
@@ -78,8 +82,8 @@ func TestWalletTokenRelay(t *testing.T) {
 
 // TestWalletTokenRedirect: the gateway answers the token request with a 307
 // to another host; the presentation must not follow it there.
+// Fixed: the wallet follows no redirect from a gateway.
 func TestWalletTokenRedirect(t *testing.T) {
-	finding(t)
 	real, iss, _ := setup(t)
 	e, _ := walletWithCred(t, real, iss)
 	got := make(chan string, 1)
@@ -90,7 +94,8 @@ func TestWalletTokenRedirect(t *testing.T) {
 		w.WriteHeader(400)
 	}))
 	defer other.Close()
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var front *httptest.Server
+	front = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/gateway/token" {
 			http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
 			return
@@ -100,11 +105,18 @@ func TestWalletTokenRedirect(t *testing.T) {
 			return
 		}
 		defer resp.Body.Close()
+		// The challenge names the front as its audience, so the wallet
+		// gets as far as the token request.
+		var ch map[string]any
+		json.NewDecoder(resp.Body).Decode(&ch)
+		ch["audience"] = front.URL
 		w.Header().Set("Content-Type", "application/json")
-		io.Copy(w, resp.Body)
+		json.NewEncoder(w).Encode(ch)
 	}))
 	defer front.Close()
-	cflow(t, e, nil, "wallet", "token", "--gateway", front.URL)
+	if r := cflow(t, e, nil, "wallet", "token", "--gateway", front.URL); r.code == 0 || !strings.Contains(r.err, "redirect") {
+		t.Errorf("wallet token through a redirect: %s", r)
+	}
 	select {
 	case vp := <-got:
 		t.Errorf("the wallet followed a cross-host redirect with its presentation (%d bytes) to %s", len(vp), other.URL)
