@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -46,6 +47,7 @@ type benchOptions struct {
 	Output      string // text | json
 	CPUProfile  string
 	MemProfile  string
+	NoAudit     bool // diagnosis: the cost of auditing every token decision
 }
 
 // benchReport is what `cflow bench gateway` measured. RSS comes from
@@ -137,6 +139,8 @@ The crypto floor is measured in the same run with the same parallelism:
 	f.StringVar(&o.Mode, "mode", "exchange", "exchange (token endpoint only) or flow (issue + present + exchange)")
 	f.StringVar(&o.Output, "output", "text", "text or json (one object)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the peak phase to this file")
+	f.BoolVar(&o.NoAudit, "no-audit", false, "do not audit token decisions (to measure what the audit log costs)")
+	_ = f.MarkHidden("no-audit")
 	f.StringVar(&o.MemProfile, "memprofile", "", "write a heap profile (allocations since start) after the peak phase to this file")
 	bench.AddCommand(gw)
 	return bench
@@ -199,12 +203,26 @@ func startBenchEnv(ctx context.Context, o benchOptions, tmp string) (*benchEnv, 
 		ln.Close()
 		return nil, err
 	}
+	if o.NoAudit {
+		a.gateway.SetAudit(nil)
+	}
 	e := &benchEnv{app: a, base: base, srv: newHTTPServer(ln.Addr().String(), a.handler)}
 	go func() { _ = e.srv.Serve(ln) }()
-	e.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+	var rt http.RoundTripper = &http.Transport{
 		MaxIdleConns: o.Concurrency * 2, MaxIdleConnsPerHost: o.Concurrency * 2, DisableCompression: true,
 		IdleConnTimeout: time.Minute,
-	}}
+	}
+	// The bench plays the issuer's staff too: issuer endpoints get the
+	// server's admin token when it has one (CFLOW_ADMIN_TOKEN or the file
+	// in its data dir).
+	token := strings.TrimSpace(os.Getenv("CFLOW_ADMIN_TOKEN"))
+	if raw, err := os.ReadFile(filepath.Join(tmp, "admin.token")); err == nil && token == "" {
+		token = strings.TrimSpace(string(raw))
+	}
+	if token != "" {
+		rt = adminOnIssuer{rt, "Bearer " + token}
+	}
+	e.client = &http.Client{Timeout: 30 * time.Second, Transport: rt}
 
 	var prof struct{ ID string }
 	if err := postJSON(e.client, base+"/v1/issuers", []byte(`{"name":"Bench Corp HR"}`), http.StatusCreated, &prof); err != nil {
@@ -227,6 +245,20 @@ func startBenchEnv(ctx context.Context, o benchOptions, tmp string) (*benchEnv, 
 		return nil, err
 	}
 	return e, nil
+}
+
+// adminOnIssuer adds the admin token to issuer requests only.
+type adminOnIssuer struct {
+	next  http.RoundTripper
+	value string
+}
+
+func (a adminOnIssuer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Path, "/v1/issuers") || strings.HasPrefix(r.URL.Path, "/v1/credentials/issue") {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", a.value)
+	}
+	return a.next.RoundTrip(r)
 }
 
 func (e *benchEnv) Close() {
