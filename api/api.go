@@ -58,6 +58,9 @@ type Config struct {
 	MaxBody   int64
 	Logger    *slog.Logger
 	Ready     func(context.Context) error
+	// AdminToken, when set, is required as a Bearer token on the issuer's
+	// write endpoints (create issuer, issue, change status, rotate).
+	AdminToken string
 	// Metrics, when set, instruments every route and serves /metrics;
 	// Events audits and counts verifications (metrics_events.go).
 	Metrics *Metrics
@@ -115,14 +118,14 @@ func NewRouter(cfg Config) http.Handler {
 		return false
 	}
 	if has(RoleIssuer) && cfg.Issuer != nil {
-		r.Post("/v1/issuers", s.createIssuer)
+		r.Post("/v1/issuers", s.requireAdmin(s.createIssuer))
 		r.Get("/v1/issuers", s.listIssuers)
 		r.Get("/v1/issuers/{id}", s.getIssuer)
 		r.Post("/v1/issuers/{id}/rotate", s.rotateIssuer) // rotate.go
-		r.Post("/v1/credentials/issue", s.issue)
+		r.Post("/v1/credentials/issue", s.requireAdmin(s.issue))
 		if cfg.Issuer.StatusEnabled() { // status.go
 			r.Get("/v1/status/{listId}", s.getStatusList)
-			r.Post("/v1/credentials/status", s.updateStatus)
+			r.Post("/v1/credentials/status", s.requireAdmin(s.updateStatus))
 		}
 	}
 	if has(RoleVerifier) && cfg.Verifier != nil {

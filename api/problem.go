@@ -19,6 +19,7 @@ const (
 	ProblemVerification   = typeBase + "verification-failed"
 	ProblemIssuerNotFound = typeBase + "issuer-not-found"
 	ProblemInternal       = typeBase + "internal"
+	ProblemUnauthorized   = typeBase + "unauthorized"
 	// DID Resolution errors use the DID Core vocabulary (DID Resolution §"Errors").
 	ProblemInvalidDID         = "https://www.w3.org/ns/did#INVALID_DID"
 	ProblemDIDNotFound        = "https://www.w3.org/ns/did#NOT_FOUND"

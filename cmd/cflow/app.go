@@ -53,6 +53,9 @@ type app struct {
 	gw      *gatewayRuntime
 	audit   *audit.Log   // every issuance, status change, verification, token decision
 	metrics *api.Metrics // served at /metrics
+
+	// adminToken guards the issuer's write endpoints (<data>/admin.token).
+	adminToken string
 }
 
 func newResolver() did.Resolver {
@@ -126,9 +129,14 @@ func openApp(cfg serverConfig) (*app, error) {
 		a.gateway, a.gw = gw.gw, gw
 		a.gateway.SetAudit(events.Token)
 	}
+	adminToken, err := serverAdminToken(cfg.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	a.adminToken = adminToken
 	a.handler = api.NewRouter(api.Config{
 		Roles: cfg.Roles, Issuer: a.issuer, Verifier: v, Gateway: a.gateway, Resolver: resolver,
-		Upstreams: upstreams, MaxBody: cfg.MaxBody, Logger: cfg.Logger,
+		Upstreams: upstreams, MaxBody: cfg.MaxBody, Logger: cfg.Logger, AdminToken: a.adminToken,
 		Ready: func(ctx context.Context) error {
 			if err := db.Ping(); err != nil {
 				return err

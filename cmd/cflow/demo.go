@@ -100,6 +100,10 @@ func runDemo(ctx context.Context, out io.Writer, keep bool) error {
 		return err
 	}
 	defer a.Close()
+	// The demo plays the issuer's staff too: its client carries the admin
+	// token the issuer endpoints require.
+	d.client = adminClient(a.adminToken)
+	d.client.Timeout = 30 * time.Second
 	srv := newHTTPServer(ln.Addr().String(), a.handler)
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -29,7 +30,11 @@ func newIssueCmd() *cobra.Command {
 			if err := json.Unmarshal(raw, &cred); err != nil {
 				return usageErr("%s: not a JSON credential: %v", args[0], err)
 			}
-			out, err := issueOverHTTP(http.DefaultClient, server, issuerRef, format, cred)
+			client, err := issuerHTTPClient(cmd)
+			if err != nil {
+				return err
+			}
+			out, err := issueOverHTTP(client, server, issuerRef, format, cred)
 			if err != nil {
 				return err
 			}
@@ -40,8 +45,20 @@ func newIssueCmd() *cobra.Command {
 	cmd.Flags().StringVar(&server, "server", "http://127.0.0.1:8080", "Credentialflow server URL")
 	cmd.Flags().StringVar(&issuerRef, "issuer", "", "issuer profile id or DID")
 	cmd.Flags().StringVar(&format, "format", "jwt_vc_json", "jwt_vc_json or vc+jwt")
+	cmd.PersistentFlags().String("admin-token-file", filepath.Join("cflow-data", adminTokenFile), "file holding the server's admin token (CFLOW_ADMIN_TOKEN overrides)")
 	cmd.AddCommand(newStatusCmds()...) // status_cmd.go
 	return cmd
+}
+
+// issuerHTTPClient is a client that sends the admin token the issuer's
+// write endpoints require.
+func issuerHTTPClient(cmd *cobra.Command) (*http.Client, error) {
+	file, _ := cmd.Flags().GetString("admin-token-file")
+	token, err := clientAdminToken(file)
+	if err != nil {
+		return nil, err
+	}
+	return adminClient(token), nil
 }
 
 // issueOverHTTP calls POST /v1/credentials/issue and returns the credential.

@@ -122,7 +122,11 @@ func newStatusCmds() []*cobra.Command {
 				if err := applyConfig(cmd); err != nil {
 					return err
 				}
-				out, err := setStatusOverHTTP(http.DefaultClient, server, args[0], purpose, value)
+				client, err := issuerHTTPClient(cmd)
+				if err != nil {
+					return err
+				}
+				out, err := setStatusOverHTTP(client, server, args[0], purpose, value)
 				if err != nil {
 					return err
 				}

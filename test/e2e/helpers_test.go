@@ -52,6 +52,19 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
+// adminToken is the admin token every server and CLI child here runs
+// with (CFLOW_ADMIN_TOKEN); do sends it on the issuer's write endpoints.
+const adminToken = "e2e-admin-token"
+
+// isAdminPath reports whether a POST to path needs the admin token.
+func isAdminPath(path string) bool {
+	switch path {
+	case "/v1/issuers", "/v1/credentials/issue", "/v1/credentials/status":
+		return true
+	}
+	return strings.HasPrefix(path, "/v1/issuers/") && strings.HasSuffix(path, "/rotate")
+}
+
 // childEnv is the environment every child gets: ours without CFLOW_*
 // (a developer's settings must not leak in), plus extra.
 func childEnv(extra ...string) []string {
@@ -62,7 +75,7 @@ func childEnv(extra ...string) []string {
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "XDG_CONFIG_HOME="+configHome)
+	env = append(env, "XDG_CONFIG_HOME="+configHome, "CFLOW_ADMIN_TOKEN="+adminToken)
 	return append(env, extra...)
 }
 
@@ -264,6 +277,9 @@ func do(t *testing.T, method, url, ctype string, body []byte, hdr ...string) res
 	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
+	}
+	if method == http.MethodPost && isAdminPath(req.URL.Path) {
+		req.Header.Set("Authorization", "Bearer "+adminToken)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])

@@ -44,7 +44,10 @@ func issueLoop(t *testing.T, base, issuerID string, workers int, stop <-chan str
 					return
 				default:
 				}
-				resp, err := c.Post(base+"/v1/credentials/issue", "application/json", bytes.NewReader(body))
+				req, _ := http.NewRequest(http.MethodPost, base+"/v1/credentials/issue", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+adminToken)
+				resp, err := c.Do(req)
 				if err != nil {
 					return // killed
 				}
