@@ -15,7 +15,6 @@ import (
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
 	"github.com/credentialflow/cflow/internal/audit"
-	"github.com/credentialflow/cflow/internal/jsonld"
 	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
@@ -40,6 +39,7 @@ type serverConfig struct {
 	Status     statusConfig // status_cmd.go
 	Ledger     ledgerConfig // ledger_cmd.go
 	Gateway    gatewayConfig
+	JSONLD     jsonldConfig // jsonld_cmd.go: operator contexts
 }
 
 // app is a wired server.
@@ -91,9 +91,13 @@ func openApp(cfg serverConfig) (*app, error) {
 		return fail(err)
 	}
 	var resolver did.Resolver = a.ledger.resolver
-	// One JSON-LD processor (embedded contexts only, processed once) for
-	// issuing and verifying Data Integrity proofs.
-	proofs := dataintegrity.New(jsonld.New(), nil)
+	// One JSON-LD processor (embedded contexts plus the operator's pinned
+	// ones, processed once) for issuing and verifying Data Integrity proofs.
+	ldp, err := cfg.JSONLD.processor()
+	if err != nil {
+		return fail(err)
+	}
+	proofs := dataintegrity.New(ldp, nil)
 	v := verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew, VerifyAtIssuanceTime: cfg.Ledger.AtIssuance,
 		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver)})
 	a.issuer = issuer.New(db, keys, nil)

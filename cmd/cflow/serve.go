@@ -57,6 +57,7 @@ func newServeCmd() *cobra.Command {
 	addStatusFlags(f, &cfg.Status) // status_cmd.go
 	addLedgerFlags(f, &cfg.Ledger) // ledger_cmd.go
 	addGatewayFlags(f, &cfg.Gateway)
+	addJSONLDFlags(f, &cfg.JSONLD) // jsonld_cmd.go
 	return cmd
 }
 
