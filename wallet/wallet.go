@@ -47,7 +47,7 @@ var (
 	ErrNotInitialized  = errors.New("wallet: no wallet there (run `cflow wallet init`)")
 	ErrWrongPassphrase = errors.New("wallet: wrong passphrase")
 	ErrEmptyPassphrase = errors.New("wallet: the passphrase is empty")
-	ErrCorrupt         = errors.New("wallet: the wallet header is damaged or not ours")
+	ErrCorrupt         = errors.New("wallet: the wallet is damaged or not ours")
 	ErrNotFound        = errors.New("wallet: not found")
 	ErrAmbiguous       = errors.New("wallet: ambiguous id prefix")
 	ErrDuplicate       = errors.New("wallet: credential already in the wallet")
@@ -354,6 +354,11 @@ func readHeader(dir string) (header, error) {
 
 func open(dir string, master []byte) (*Wallet, error) {
 	db, err := store.Open(filepath.Join(dir, dataDir), store.Options{})
+	if errors.Is(err, store.ErrCorrupt) {
+		// Tables without their MANIFEST: store.Open refused before badger
+		// could start empty and delete them, so the holder's keys survive.
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("wallet: open %s (is another cflow using it?): %w", dir, err)
 	}

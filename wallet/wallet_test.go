@@ -357,6 +357,50 @@ func TestOpenRefusals(t *testing.T) {
 	}
 }
 
+// TestOpenMissingManifest: a wallet whose data/MANIFEST went missing is
+// refused with ErrCorrupt and left byte for byte as it was (badger would
+// open it empty and delete the tables holding the keys); with the MANIFEST
+// back it opens whole.
+func TestOpenMissingManifest(t *testing.T) {
+	w, dir := newWallet(t)
+	holder, err := w.CreateDID(kms.Ed25519, "key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close() // flushes the keys into a table
+	man := filepath.Join(dir, "data", "MANIFEST")
+	saved, err := os.ReadFile(man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(man)
+	before := hashTree(t, dir)
+	w2, err := Open(dir, pass)
+	if !errors.Is(err, ErrCorrupt) || !errors.Is(err, store.ErrCorrupt) {
+		if w2 != nil {
+			w2.Close()
+		}
+		t.Fatalf("err = %v, want ErrCorrupt", err)
+	}
+	for _, want := range []string{"no MANIFEST", "nothing was changed", filepath.Join(dir, "data")} {
+		if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("message %q does not say %q on one line", err, want)
+		}
+	}
+	if after := hashTree(t, dir); after != before {
+		t.Fatal("a refused Open changed the wallet's files")
+	}
+	os.WriteFile(man, saved, 0o600)
+	w2, err = Open(dir, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w2.Close()
+	if ds, err := w2.DIDs(); err != nil || len(ds) != 1 || ds[0].DID != holder {
+		t.Fatalf("DIDs after restoring the MANIFEST = %v, %v; want %s", ds, err, holder)
+	}
+}
+
 // walkFor reports files under dir that contain any of needles.
 func walkFor(t *testing.T, dir string, needles ...string) []string {
 	t.Helper()

@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -18,6 +21,9 @@ import (
 var (
 	ErrNotFound = errors.New("store: not found")
 	ErrExists   = errors.New("store: already exists")
+	// ErrCorrupt means the directory holds data Open will not touch, such
+	// as tables without the MANIFEST that lists them.
+	ErrCorrupt = errors.New("store: damaged store")
 )
 
 // Options tune Open.
@@ -57,11 +63,49 @@ func Open(dir string, o Options) (*DB, error) {
 	if o.Logger != nil {
 		opts = opts.WithLogger(badgerLogger{o.Logger})
 	}
+	if !o.InMemory {
+		if err := checkManifest(dir); err != nil {
+			return nil, err
+		}
+	}
 	bdb, err := badger.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	return &DB{bdb: bdb}, nil
+}
+
+// checkManifest refuses a directory that holds badger tables or value logs
+// but no MANIFEST (a partial restore, a careless cleanup). Badger would
+// write a new, empty MANIFEST and delete every table it does not list, so
+// the store would open empty and its data be gone; refusing first leaves
+// every file as it was.
+func checkManifest(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil // a new store
+	}
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	var data []string
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == badger.ManifestFilename:
+			return nil
+		case strings.HasSuffix(name, ".sst"), strings.HasSuffix(name, ".vlog"):
+			data = append(data, name)
+		}
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	names := strings.Join(data[:min(3, len(data))], ", ")
+	if len(data) > 3 {
+		names += ", …"
+	}
+	return fmt.Errorf("%w: %s has %d table or value-log files (%s) but no %s: refusing to open it, nothing was changed (restore %s from a backup)",
+		ErrCorrupt, dir, len(data), names, badger.ManifestFilename, filepath.Join(dir, badger.ManifestFilename))
 }
 
 // Close flushes and closes the store.

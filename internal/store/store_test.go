@@ -3,9 +3,16 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 func open(t *testing.T, dir string) *DB {
@@ -142,4 +149,129 @@ func TestPing(t *testing.T) {
 	if err := db.Ping(); err == nil {
 		t.Fatal("Ping on a closed store succeeded")
 	}
+}
+
+// tree maps every file under dir to its contents.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		out[p] = string(b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A store whose MANIFEST went missing is refused, byte for byte untouched;
+// badger would otherwise open it empty and delete its tables.
+func TestOpenMissingManifest(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, dir)
+	if err := db.Bucket("k").Put("holder", []byte("key material")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil { // flushes the memtable to a table
+		t.Fatal(err)
+	}
+	man := filepath.Join(dir, badger.ManifestFilename)
+	saved, err := os.ReadFile(man)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(man); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, dir)
+	var ssts, vlogs int
+	for p := range before {
+		ssts += btoi(strings.HasSuffix(p, ".sst"))
+		vlogs += btoi(strings.HasSuffix(p, ".vlog"))
+	}
+	if ssts == 0 || vlogs == 0 {
+		t.Fatalf("want tables and value logs on disk, have %d and %d", ssts, vlogs)
+	}
+	for range 2 { // a second try must find the same files
+		db, err := Open(dir, Options{})
+		if !errors.Is(err, ErrCorrupt) {
+			if db != nil {
+				db.Close()
+			}
+			t.Fatalf("err = %v, want ErrCorrupt", err)
+		}
+		for _, want := range []string{"no MANIFEST", "nothing was changed", dir} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("message %q does not say %q", err, want)
+			}
+		}
+	}
+	if after := tree(t, dir); !maps.Equal(before, after) {
+		t.Fatalf("files changed by a refused Open: %d before, %d after", len(before), len(after))
+	}
+	// With the MANIFEST back, everything is there.
+	if err := os.WriteFile(man, saved, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db = open(t, dir)
+	defer db.Close()
+	if v, err := db.Bucket("k").Get("holder"); err != nil || string(v) != "key material" {
+		t.Fatalf("after restoring the MANIFEST: %q, %v", v, err)
+	}
+}
+
+func TestOpenManifestGuard(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		files []string
+		want  error
+	}{
+		{"ok/missing directory", nil, nil},
+		{"ok/empty directory", []string{}, nil},
+		{"ok/other files only", []string{"README", "LOCK", "00001.mem"}, nil},
+		{"fail/table without manifest", []string{"000001.sst"}, ErrCorrupt},
+		{"fail/value log without manifest", []string{"000001.vlog", "KEYREGISTRY"}, ErrCorrupt},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "db")
+			if tc.files != nil {
+				if err := os.Mkdir(dir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, f := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, f), nil, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.want != nil {
+				_, err := Open(dir, Options{})
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("err = %v, want %v", err, tc.want)
+				}
+				return
+			}
+			if err := checkManifest(dir); err != nil {
+				t.Fatalf("checkManifest = %v", err)
+			}
+		})
+	}
+	// In memory there is no directory to check.
+	db, err := Open(filepath.Join(t.TempDir(), "x"), Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -146,8 +146,8 @@ func TestWalletWrongPassphraseUnchanged(t *testing.T) {
 // (a partial restore, a careless cleanup) must refuse to open; instead a
 // read-only `wallet list` answers "No credentials yet" and badger deletes
 // every table, so the holder's keys are gone for good.
+// Fixed: the store refuses tables without a MANIFEST and changes nothing.
 func TestWalletMissingManifest(t *testing.T) {
-	finding(t)
 	real, iss, _ := setup(t)
 	e, holderDID := walletWithCred(t, real, iss)
 	dir := strings.TrimPrefix(e[0], "CFLOW_WALLET=")
@@ -161,9 +161,13 @@ func TestWalletMissingManifest(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(man)
+	before := snapshot(t, dir)
 	r := cflow(t, e, nil, "wallet", "list")
-	if r.code == 0 {
+	if r.code == 0 || !strings.Contains(r.err, "no MANIFEST") {
 		t.Errorf("wallet without MANIFEST opened as if empty: %s", r)
+	}
+	if snapshot(t, dir) != before {
+		t.Errorf("a refused `wallet list` changed the wallet's files")
 	}
 	_ = os.WriteFile(man, saved, 0o600)
 	r = cflow(t, e, nil, "wallet", "did", "list")
