@@ -13,7 +13,6 @@ import (
 // AdminCredential only from another issuer, so the admin scope must not be
 // granted.
 func TestPolicyTypeConfusion(t *testing.T) {
-	finding(t)
 	data := t.TempDir()
 	s := start(t, data)
 	mk := func(name string) (string, string) {

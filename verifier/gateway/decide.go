@@ -23,11 +23,18 @@ import (
 // policy cannot make a request arbitrarily expensive.
 const celCostLimit = 1_000_000
 
-// celCredential is a verified credential as CEL sees it.
+// celCredential is a verified credential as CEL sees it. A credential's
+// types are what its issuer says, and an issuer is trusted only for the
+// types of the rules that trust it: types holds only the types vouched for
+// by the rules that accepted the credential (all of its types when one of
+// those rules names none), and rules names those rules. So an issuer
+// trusted for LibraryCard cannot make a credential count as an
+// AdminCredential by listing that type too.
 type celCredential struct {
 	ID                string           `cel:"id"`
-	Type              string           `cel:"type"` // the first type that is not VerifiableCredential
-	Types             []string         `cel:"types"`
+	Type              string           `cel:"type"`  // the first of types that is not VerifiableCredential
+	Types             []string         `cel:"types"` // the vouched-for types (see above)
+	Rules             []string         `cel:"rules"` // the names of the rules that accepted it (as in credentials[].name)
 	Issuer            string           `cel:"issuer"`
 	Subject           string           `cel:"subject"` // credentialSubject.id
 	CredentialSubject *structpb.Struct `cel:"credentialSubject"`
@@ -98,7 +105,8 @@ type compiledPolicy struct {
 }
 
 type compiledRule struct {
-	name     string
+	name     string // policy/credentials/<short>, in decisions
+	short    string // the name in the file, as CEL sees it in credential.rules
 	types    []string
 	dids     []string
 	lists    []*trustList
@@ -132,11 +140,13 @@ type Decision struct {
 type CredentialDecision struct {
 	Index   int
 	ID      string
-	Type    string
+	Type    string // the primary type the credential declares
 	Issuer  string
 	Allowed bool
-	Rule    string
-	Reason  string `json:",omitempty"`
+	Rule    string   // the first rule that accepted it, or the one that refused it
+	Rules   []string `json:",omitempty"` // every rule that accepted it
+	Types   []string `json:",omitempty"` // the types those rules vouch for (what policies see)
+	Reason  string   `json:",omitempty"`
 }
 
 // Input is what a policy decides on.
@@ -214,14 +224,13 @@ func (p *Policy) Evaluate(self string, in Input) (*Decision, error) {
 func (cp *compiledPolicy) decide(in Input) (*Decision, error) {
 	d := &Decision{Policy: cp.name, Claims: map[string]any{}}
 	creds := make([]celCredential, len(in.Credentials))
-	for i, c := range in.Credentials {
-		creds[i] = toCEL(c)
-	}
 	accepted := map[*compiledRule]bool{}
 	var refusal error
-	for i, c := range creds {
+	for i, vcred := range in.Credentials {
+		c := toCEL(vcred) // types as declared; narrowed below to what the accepting rules vouch for
 		cd := CredentialDecision{Index: i, ID: c.ID, Type: c.Type, Issuer: c.Issuer}
 		code, rule, why := vc.CodePolicyDenied, cp.name+"/credentials", fmt.Sprintf("no rule accepts a %s", c.Type)
+		var by []*compiledRule
 		for _, r := range cp.rules {
 			if !r.typesMatch(c.Types) {
 				continue
@@ -233,22 +242,32 @@ func (cp *compiledPolicy) decide(in Input) (*Decision, error) {
 				continue
 			}
 			if r.when != nil {
-				ok, err := evalBool(r.when, map[string]any{"credential": c, "holder": in.Holder, "request": in.Request, "now": in.Now})
+				// The condition sees the credential as this rule vouches for it.
+				ok, err := evalBool(r.when, map[string]any{"credential": c.vouchedBy(r), "holder": in.Holder, "request": in.Request, "now": in.Now})
 				if !ok {
-					code, rule, why = vc.CodePolicyDenied, r.name, fmt.Sprintf("%s: its condition does not hold%s", r.name, errSuffix(err))
+					if len(by) == 0 {
+						code, rule, why = vc.CodePolicyDenied, r.name, fmt.Sprintf("%s: its condition does not hold%s", r.name, errSuffix(err))
+					}
 					continue
 				}
 			}
-			cd.Allowed, cd.Rule, cd.Reason = true, r.name, ""
-			accepted[r] = true
-			break
+			by = append(by, r)
 		}
-		if !cd.Allowed {
+		if len(by) == 0 {
 			cd.Rule, cd.Reason = rule, why
 			if refusal == nil {
 				d.Rule = rule
 				refusal = vc.Errorf(code, "credential %d (%s from %s): %s", i, c.Type, c.Issuer, why)
 			}
+			d.Credentials = append(d.Credentials, cd)
+			continue
+		}
+		c = c.vouchedBy(by...)
+		creds[i] = c
+		cd.Allowed, cd.Rule, cd.Types = true, by[0].name, c.Types
+		for _, r := range by {
+			accepted[r] = true
+			cd.Rules = append(cd.Rules, r.name)
 		}
 		d.Credentials = append(d.Credentials, cd)
 	}
@@ -337,6 +356,29 @@ func (cp *compiledPolicy) checkAccess(tok func() celToken, req Request, now time
 		return vc.Errorf(vc.CodePolicyDenied, "%s/access does not hold%s", cp.name, errSuffix(err))
 	}
 	return nil
+}
+
+// vouchedBy narrows a credential to what the rules that accept it vouch
+// for: the types they name (all of them if one names none, as it trusts
+// the issuer for any type) and their names.
+func (c celCredential) vouchedBy(rules ...*compiledRule) celCredential {
+	all := false
+	c.Rules = make([]string, 0, len(rules))
+	for _, r := range rules {
+		all = all || len(r.types) == 0
+		c.Rules = append(c.Rules, r.short)
+	}
+	if !all {
+		types := make([]string, 0, len(c.Types))
+		for _, t := range c.Types {
+			if t == vc.TypeCredential || slices.ContainsFunc(rules, func(r *compiledRule) bool { return slices.Contains(r.types, t) }) {
+				types = append(types, t)
+			}
+		}
+		c.Types = types
+	}
+	c.Type = primaryType(c.Types)
+	return c
 }
 
 func (r *compiledRule) typesMatch(have []string) bool {

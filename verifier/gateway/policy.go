@@ -38,17 +38,24 @@ import (
 //	    allow: '"admin" in request.scopes ? credentials.size() > 1 : true'   # CEL, bool
 //	    scopes:
 //	      - scope: finance              # granted when `when` holds (CEL, bool; default true)
-//	        when: credentials.exists(c, c.credentialSubject.department == "Finance")
+//	        when: credentials.exists(c, "employee" in c.rules && c.claims.department == "Finance")
 //	      - expr: credentials.map(c, c.type)   # or every string of a CEL list
 //	    claims:                         # token claim → CEL value
-//	      name: credentials[0].credentialSubject.name
+//	      name: credentials.filter(c, "employee" in c.rules)[0].claims.name
 //	    access: '"finance" in token.scopes || request.method == "GET"'  # CEL, bool, at enforcement
 //
 // CEL variables (typed, so an unknown field is a compile error at load):
 // credential (in credentials[].when) and credentials: {id, type, types,
-// issuer, subject, credentialSubject, claims, validFrom, validUntil,
+// rules, issuer, subject, credentialSubject, claims, validFrom, validUntil,
 // format}; holder (string); request: {audience, scopes, route, method};
 // now (timestamp); token (in access only): {sub, scopes, aud, claims, jkt}.
+//
+// An issuer is trusted only for the types of the rules that trust it, so a
+// credential's types and type are the ones the rules that accepted it
+// vouch for (a rule without types vouches for all), and rules lists those
+// rules' names; in a rule's when, they are that rule's alone. Guard claim
+// reads with c.rules (or c.type) so a claim counts only from a credential
+// accepted for that purpose.
 type Policy struct {
 	source   string
 	policies []*compiledPolicy
@@ -392,7 +399,7 @@ func (c *compiler) compilePolicy(i int, s *policySpec) (*compiledPolicy, error) 
 		if len(r.Issuers) == 0 {
 			return nil, c.errAt(at("credentials", j), rf+".issuers", "no trusted issuer: name DIDs, trust lists or %q", SelfTrustList)
 		}
-		cr := &compiledRule{name: s.Name + "/credentials/" + r.Name, types: r.Types, required: r.Required}
+		cr := &compiledRule{name: s.Name + "/credentials/" + r.Name, short: r.Name, types: r.Types, required: r.Required}
 		for k, iss := range r.Issuers {
 			if strings.HasPrefix(iss, "did:") {
 				cr.dids = append(cr.dids, iss)
@@ -499,8 +506,11 @@ func validScopeToken(s string) bool {
 }
 
 // defaultPolicySource is the policy with no file: this server's issuers
-// are trusted for every type, each credential type becomes a scope of the
-// same name, and the subjects' claims go into the token under credentials.
+// are trusted for every type (own-issuers names no types, so it vouches
+// for all the types they issue, and c.types holds them all), each
+// credential type becomes a scope of the same name, and the subjects'
+// claims go into the token under credentials. With a file, c.types holds
+// only the types the accepting rules vouch for.
 const defaultPolicySource = `
 policies:
   - name: default

@@ -258,3 +258,118 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 	})
 }
+
+const libDID = "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH"
+
+// typeConfusionPolicy trusts libDID for LibraryCard only and hrDID for
+// AdminCredential and EmployeeCredential.
+const typeConfusionPolicy = `trustLists:
+  lib: [` + libDID + `]
+  hr: [` + hrDID + `]
+policies:
+  - name: p
+    credentials:
+      - name: library
+        types: [LibraryCard]
+        issuers: [lib]
+        when: credential.type == "LibraryCard" && credential.rules == ["library"]
+      - name: admin
+        types: [AdminCredential]
+        issuers: [hr]
+      - name: employee
+        types: [EmployeeCredential]
+        issuers: [hr]
+    scopes:
+      - scope: library
+        when: credentials.exists(c, "LibraryCard" in c.types)
+      - scope: admin
+        when: credentials.exists(c, "AdminCredential" in c.types)
+      - scope: admin-by-type
+        when: credentials.exists(c, c.type == "AdminCredential")
+      - scope: admin-by-rule
+        when: credentials.exists(c, "admin" in c.rules)
+      - expr: credentials.map(c, c.types.filter(t, t != "VerifiableCredential")).flatten()
+    claims:
+      seen: 'credentials.map(c, {"type": c.type, "types": c.types, "rules": c.rules})'
+`
+
+func multi(issuer string, types ...string) *verifier.VerifiedCredential {
+	c := cred(types[0], issuer, nil)
+	c.Types = append([]string{vc.TypeCredential}, types...)
+	return c
+}
+
+// TestPolicyTypeConfusion is the breaker's reproducer (test/adversarial
+// TestPolicyTypeConfusion): a credential counts only as the types the
+// rules that accepted it vouch for, whatever else its issuer lists.
+func TestPolicyTypeConfusion(t *testing.T) {
+	p, err := ParsePolicy("p.yaml", []byte(typeConfusionPolicy), PolicyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := func(typ string, types, rules []string) map[string]any {
+		ts, rs := []any{}, []any{}
+		for _, x := range types {
+			ts = append(ts, x)
+		}
+		for _, x := range rules {
+			rs = append(rs, x)
+		}
+		return map[string]any{"type": typ, "types": ts, "rules": rs}
+	}
+	for _, c := range []struct {
+		name   string
+		creds  []*verifier.VerifiedCredential
+		scopes []string
+		seen   []any
+		rules  [][]string
+	}{
+		{"ok/library-issuer-claims-admin-too", []*verifier.VerifiedCredential{multi(libDID, "LibraryCard", "AdminCredential")},
+			[]string{"LibraryCard", "library"},
+			[]any{view("LibraryCard", []string{vc.TypeCredential, "LibraryCard"}, []string{"library"})},
+			[][]string{{"p/credentials/library"}}},
+		{"ok/admin-type-listed-first", []*verifier.VerifiedCredential{multi(libDID, "AdminCredential", "LibraryCard")},
+			[]string{"LibraryCard", "library"},
+			[]any{view("LibraryCard", []string{vc.TypeCredential, "LibraryCard"}, []string{"library"})},
+			[][]string{{"p/credentials/library"}}},
+		{"ok/trusted-admin", []*verifier.VerifiedCredential{multi(hrDID, "AdminCredential")},
+			[]string{"AdminCredential", "admin", "admin-by-rule", "admin-by-type"},
+			[]any{view("AdminCredential", []string{vc.TypeCredential, "AdminCredential"}, []string{"admin"})},
+			[][]string{{"p/credentials/admin"}}},
+		{"ok/two-rules-vouch", []*verifier.VerifiedCredential{multi(hrDID, "EmployeeCredential", "AdminCredential", "LibraryCard")},
+			[]string{"AdminCredential", "EmployeeCredential", "admin", "admin-by-rule"},
+			[]any{view("EmployeeCredential", []string{vc.TypeCredential, "EmployeeCredential", "AdminCredential"}, []string{"admin", "employee"})},
+			[][]string{{"p/credentials/admin", "p/credentials/employee"}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := p.Evaluate(testIssuer, Input{Credentials: c.creds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(d.Scopes, c.scopes) {
+				t.Errorf("scopes %v, want %v", d.Scopes, c.scopes)
+			}
+			if !reflect.DeepEqual(d.Claims["seen"], c.seen) {
+				t.Errorf("policy saw %v, want %v", d.Claims["seen"], c.seen)
+			}
+			for i, cd := range d.Credentials {
+				if !reflect.DeepEqual(cd.Rules, c.rules[i]) || cd.Rule != c.rules[i][0] {
+					t.Errorf("credential %d: rule %q rules %v, want %v", i, cd.Rule, cd.Rules, c.rules[i])
+				}
+			}
+		})
+	}
+	t.Run("fail/library-issuer-admin-only", func(t *testing.T) {
+		_, err := p.Evaluate(testIssuer, Input{Credentials: []*verifier.VerifiedCredential{multi(libDID, "AdminCredential")}})
+		if vc.CodeOf(err) != vc.CodeUntrustedIssuer {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("ok/default-policy-trusts-own-issuers-for-every-type", func(t *testing.T) {
+		d, err := DefaultPolicy(func(d string) bool { return d == libDID }).Evaluate(testIssuer,
+			Input{Credentials: []*verifier.VerifiedCredential{multi(libDID, "LibraryCard", "AdminCredential")}})
+		if err != nil || !reflect.DeepEqual(d.Scopes, []string{"AdminCredential", "LibraryCard"}) {
+			t.Fatalf("%v %+v", err, d)
+		}
+	})
+}
