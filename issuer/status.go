@@ -505,10 +505,8 @@ func (l *statusLists) newGroup(ctx context.Context, a *profileAlloc, p *Profile)
 		l.live[ll.rec.ID] = ll
 	}
 	l.mu.Unlock()
-	for _, ll := range created {
-		if _, err := l.publish(ctx, ll); err != nil {
-			return err
-		}
+	if _, err := l.publish(ctx, created...); err != nil {
+		return err
 	}
 	a.group, a.perm, a.next = g, perm, 0
 	l.log.Info("status lists opened", "profile", p.ID, "group", g.ID, "lists", g.Lists, "size", g.Size)

@@ -96,8 +96,9 @@ func (s *Service) RunStatusPublisher(ctx context.Context) {
 }
 
 // PublishStatusLists re-signs every list changed since its last version,
-// then anchors the new versions (and any earlier ones whose anchoring
-// failed) in one batch. It returns how many lists it published.
+// anchors the new versions (and any earlier ones whose anchoring failed)
+// in one transaction, and only then serves them. It returns how many lists
+// it published.
 func (s *Service) PublishStatusLists(ctx context.Context) (int, error) {
 	l := s.status
 	if l == nil {
@@ -115,29 +116,70 @@ func (s *Service) PublishStatusLists(ctx context.Context) (int, error) {
 		ll.mu.Unlock()
 	}
 	l.mu.RUnlock()
+	pubs, err, aerr := l.publishLocked(ctx, dirty)
+	return len(pubs), errors.Join(err, aerr)
+}
+
+// publish signs, anchors and stores a new version of each list (used when
+// lists open).
+// A failed anchoring is logged, not returned: the lists are served.
+func (l *statusLists) publish(ctx context.Context, lls ...*liveList) ([]*PublishedList, error) {
+	l.publishM.Lock()
+	defer l.publishM.Unlock()
+	pubs, err, aerr := l.publishLocked(ctx, lls)
+	if aerr != nil {
+		l.log.Error("status lists: anchor new lists", "err", aerr)
+	}
+	return pubs, err
+}
+
+// publishLocked is one publication round: sign a new version of every
+// list, anchor them all in one batch, then store and serve them.
+//
+// Anchoring before serving means a verifier that requires anchors never
+// fetches a version whose anchor is still being mined. When the ledger
+// fails, the versions are served anyway (a revocation must not wait for a
+// chain) and stay pending: the next round anchors them, and until then
+// such verifiers answer status_unanchored, which is the truth. err is
+// about signing and storing, anchorErr about the ledger.
+func (l *statusLists) publishLocked(ctx context.Context, lls []*liveList) (_ []*PublishedList, err, anchorErr error) {
 	var errs []error
-	n := 0
-	for _, ll := range dirty {
-		if _, err := l.publishLocked(ctx, ll); err != nil {
+	var signed []*liveList
+	var pubs []*PublishedList
+	for _, ll := range lls {
+		pub, err := l.sign(ll)
+		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		n++
+		signed = append(signed, ll)
+		pubs = append(pubs, pub)
 	}
-	if err := l.anchorPending(ctx); err != nil {
-		errs = append(errs, err)
+	if l.cfg.Anchorer != nil && len(pubs)+l.pendingCount() > 0 {
+		fresh := make([]ListHash, len(pubs))
+		for i, p := range pubs {
+			fresh[i] = p.listHash()
+		}
+		var anchored bool
+		anchored, anchorErr = l.anchor(ctx, fresh)
+		for _, p := range pubs {
+			p.Anchored = anchored
+		}
 	}
-	return n, errors.Join(errs...)
+	var out []*PublishedList
+	for i, ll := range signed {
+		if err := l.commit(ll, pubs[i]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, pubs[i])
+	}
+	return out, errors.Join(errs...), anchorErr
 }
 
-// publish signs and stores a new version of ll (used when a list opens).
-func (l *statusLists) publish(ctx context.Context, ll *liveList) (*PublishedList, error) {
-	l.publishM.Lock()
-	defer l.publishM.Unlock()
-	return l.publishLocked(ctx, ll)
-}
-
-func (l *statusLists) publishLocked(_ context.Context, ll *liveList) (*PublishedList, error) {
+// sign builds and signs the next version of ll. ll stays clean from here
+// on unless it changes again or the round fails for it (commit).
+func (l *statusLists) sign(ll *liveList) (*PublishedList, error) {
 	p, err := l.svc.Profile(ll.rec.ProfileID)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: publish status list %s: %w", ll.rec.ID, err)
@@ -163,19 +205,25 @@ func (l *statusLists) publishLocked(_ context.Context, ll *liveList) (*Published
 	now := l.svc.now().UTC()
 	u := l.listURL(ll.rec.ID)
 	// §2.2 BitstringStatusListCredential; ttl is in milliseconds.
+	subject := map[string]any{
+		"id":            u + "#list",
+		"type":          TypeStatusList,
+		"statusPurpose": ll.rec.Purpose,
+		"encodedList":   enc,
+		"ttl":           l.cfg.TTL.Milliseconds(),
+	}
+	if l.cfg.Anchorer != nil {
+		// Where this list's versions are anchored, under the issuer's
+		// signature: see AnchorRef.
+		subject[AnchorProperty] = l.cfg.Anchorer.Ref().JSON()
+	}
 	doc := map[string]any{
-		"@context":  []any{vc.ContextV2},
-		"id":        u,
-		"type":      []any{vc.TypeCredential, TypeStatusListCredential},
-		"issuer":    p.DID,
-		"validFrom": vc.FormatDateTime(now),
-		"credentialSubject": map[string]any{
-			"id":            u + "#list",
-			"type":          TypeStatusList,
-			"statusPurpose": ll.rec.Purpose,
-			"encodedList":   enc,
-			"ttl":           l.cfg.TTL.Milliseconds(),
-		},
+		"@context":          []any{vc.ContextV2},
+		"id":                u,
+		"type":              []any{vc.TypeCredential, TypeStatusListCredential},
+		"issuer":            p.DID,
+		"validFrom":         vc.FormatDateTime(now),
+		"credentialSubject": subject,
 	}
 	c, err := vc.ParseCredential(doc)
 	if err != nil {
@@ -190,22 +238,24 @@ func (l *statusLists) publishLocked(_ context.Context, ll *liveList) (*Published
 		return fail(err)
 	}
 	sum := sha256.Sum256([]byte(jws))
-	pub := &PublishedList{
+	return &PublishedList{
 		ListID: ll.rec.ID, URL: u, Issuer: p.DID, Purpose: ll.rec.Purpose, Version: version,
 		Credential: jws, Hash: hex.EncodeToString(sum[:]), BitsHash: bh, PublishedAt: now,
-	}
+	}, nil
+}
+
+// commit stores pub and serves it.
+func (l *statusLists) commit(ll *liveList, pub *PublishedList) error {
 	if err := l.published.PutJSON(ll.rec.ID, pub); err != nil {
-		return fail(err)
+		ll.mu.Lock()
+		ll.dirty = true
+		ll.mu.Unlock()
+		return fmt.Errorf("issuer: publish status list %s: %w", ll.rec.ID, err)
 	}
 	ll.mu.Lock()
 	ll.published = pub
 	ll.mu.Unlock()
-	if l.cfg.Anchorer != nil {
-		l.anchorMu.Lock()
-		l.pending = append(l.pending, pub.listHash())
-		l.anchorMu.Unlock()
-	}
-	return pub, nil
+	return nil
 }
 
 func (p *PublishedList) listHash() ListHash {
