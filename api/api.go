@@ -121,7 +121,7 @@ func NewRouter(cfg Config) http.Handler {
 		r.Post("/v1/issuers", s.requireAdmin(s.createIssuer))
 		r.Get("/v1/issuers", s.listIssuers)
 		r.Get("/v1/issuers/{id}", s.getIssuer)
-		r.Post("/v1/issuers/{id}/rotate", s.rotateIssuer) // rotate.go
+		r.Post("/v1/issuers/{id}/rotate", s.requireAdmin(s.rotateIssuer)) // rotate.go
 		r.Post("/v1/credentials/issue", s.requireAdmin(s.issue))
 		if cfg.Issuer.StatusEnabled() { // status.go
 			r.Get("/v1/status/{listId}", s.getStatusList)

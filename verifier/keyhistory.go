@@ -42,18 +42,18 @@ func (v *Verifier) keyAtIssuance(ctx context.Context, r *Result, t *vcjose.Token
 	// The skew covers clocks and chains whose block timestamps run a few
 	// seconds ahead of the wall clock (dev chains mine at least a second
 	// apart).
-	at = at.Add(v.cfg.Skew)
-	if now := v.cfg.Now(); at.After(now) {
-		at = now
+	then := at.Add(v.cfg.Skew)
+	if now := v.cfg.Now(); then.After(now) {
+		then = now
 	}
-	hist := u.DID.String() + "?" + url.Values{"versionTime": {at.UTC().Format(time.RFC3339)}}.Encode() + "#" + u.Fragment
+	hist := u.DID.String() + "?" + url.Values{"versionTime": {then.UTC().Format(time.RFC3339)}}.Encode() + "#" + u.Fragment
 	vm, res, err := did.ResolveMethod(ctx, v.cfg.Resolver, hist, purpose)
 	if err != nil {
 		return fail()
 	}
 	vm.ID = u.DID.String() + "#" + u.Fragment
 	if !v.cfg.VerifyAtIssuanceTime {
-		return nil, nil, vc.Errorf(vc.CodeKeyRevoked, "%s was a %s key of its DID when the token was issued (%s) but has been revoked or has expired since",
+		return nil, nil, vc.Errorf(vc.CodeKeyRevoked, "%s was a key of its DID (%s) when the token was issued (%s) but has been revoked or has expired since",
 			vmID, purpose, at.UTC().Format(time.RFC3339))
 	}
 	r.warn(CodeKeyRevokedSince, fmt.Sprintf("%s has been revoked or has expired since the token was issued; accepted because this verifier resolves keys at issuance time", vmID))

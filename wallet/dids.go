@@ -16,7 +16,7 @@ import (
 // DIDEntry is one of the holder's DIDs.
 type DIDEntry struct {
 	DID     string      `json:"did"`
-	Method  string      `json:"method"` // "key" or "jwk"
+	Method  string      `json:"method"` // "key", "jwk" or "ethr"
 	KeyType kms.KeyType `json:"keyType"`
 	// VerificationMethod is the id of the DID's authentication method; it is
 	// the kid of every presentation this DID signs.
@@ -55,18 +55,23 @@ func (w *Wallet) CreateDID(keyType kms.KeyType, method string) (string, error) {
 		return "", fmt.Errorf("wallet: create DID: resolve %s: %w", d, err)
 	}
 	e := DIDEntry{DID: d, Method: method, KeyType: keyType, VerificationMethod: vm.ID, KeyID: keyID, CreatedAt: w.now().UTC()}
+	return d, w.storeDID(e)
+}
+
+// storeDID seals and stores a new DID entry.
+func (w *Wallet) storeDID(e DIDEntry) error {
 	id, err := newID()
 	if err != nil {
-		return "", err
+		return err
 	}
 	sealed, err := w.seal("did", id, e)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if err := w.dids.Create(id, sealed, 0); err != nil {
-		return "", fmt.Errorf("wallet: store DID: %w", err)
+		return fmt.Errorf("wallet: store DID: %w", err)
 	}
-	return d, nil
+	return nil
 }
 
 // DIDs lists the holder's DIDs, oldest first.

@@ -59,10 +59,10 @@ type app struct {
 }
 
 func newResolver() did.Resolver {
-	return did.NewCache(did.NewRegistry(map[string]did.Resolver{
+	return did.NewCache(did.NewRegistry(remoteMethods(map[string]did.Resolver{ // resolver_http.go
 		didkey.Method: didkey.Resolver{},
 		didjwk.Method: didjwk.Resolver{},
-	}), did.CacheOptions{})
+	})), did.CacheOptions{})
 }
 
 func openApp(cfg serverConfig) (*app, error) {

@@ -33,6 +33,7 @@ func newRootCmd() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "config file (YAML or JSON; keys are flag names) [CFLOW_CONFIG]")
+	root.PersistentFlags().StringVar(&resolverURL, "resolver", "", "DID Resolution endpoint (a cflow server URL) for DIDs the CLI cannot resolve offline: did:ethr [CFLOW_RESOLVER]")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 2, err: err} })
 	root.AddCommand(newServeCmd(), newDemoCmd(), newDIDCmd(), newVerifyCmd(), newWalletCmd(), newIssueCmd(), newGatewayCmd())
 	root.AddCommand(newAuditCmd(), newBenchCmd()) // audit_cmd.go, bench.go

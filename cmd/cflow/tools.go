@@ -54,6 +54,7 @@ func printJSON(w io.Writer, v any) error {
 
 func newDIDCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "did", Short: "DID tools"}
+	cmd.AddCommand(newDIDRotateCmd()) // did_rotate.go
 	cmd.AddCommand(&cobra.Command{
 		Use:   "resolve DID",
 		Short: "Resolve a DID and print the W3C DID Resolution result",

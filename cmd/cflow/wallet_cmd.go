@@ -138,12 +138,15 @@ func newWalletPassphraseCmd(dir *string) *cobra.Command {
 
 func newWalletDIDCmd(open openFunc) *cobra.Command {
 	cmd := &cobra.Command{Use: "did", Short: "The holder's DIDs"}
-	var key, method string
+	var key, method, network string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create a key and its DID; prints the DID",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if method == "ethr" {
+				return createWalletEthrDID(cmd, open, network) // wallet_ethr.go
+			}
 			var kt kms.KeyType
 			switch strings.ToLower(key) {
 			case "ed25519":
@@ -154,7 +157,7 @@ func newWalletDIDCmd(open openFunc) *cobra.Command {
 				return usageErr("--key %q: want ed25519 or p256", key)
 			}
 			if method != "key" && method != "jwk" {
-				return usageErr("--method %q: want key or jwk", method)
+				return usageErr("--method %q: want key, jwk or ethr", method)
 			}
 			w, err := open(cmd)
 			if err != nil {
@@ -170,7 +173,8 @@ func newWalletDIDCmd(open openFunc) *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&key, "key", "ed25519", "key type: ed25519 or p256")
-	create.Flags().StringVar(&method, "method", "key", "DID method: key or jwk")
+	create.Flags().StringVar(&method, "method", "key", "DID method: key, jwk or ethr (a secp256k1 key; nothing is written to the ledger)")
+	create.Flags().StringVar(&network, "network", wallet.DefaultEthrNetwork, "did:ethr chain: chain id as 0x-hex (default: the embedded dev chain) or mainnet")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List the wallet's DIDs",
