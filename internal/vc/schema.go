@@ -11,9 +11,9 @@ import (
 
 // Codes this file and related.go add to the list in errors.go.
 const (
-	CodeSchemaInvalid     = "credential_schema_invalid"     // the credential does not satisfy its JSON Schema
-	CodeSchemaUnavailable = "credential_schema_unavailable" // a JsonSchema the verifier does not hold locally
-	CodeRelatedResource   = "related_resource_mismatch"     // content does not match a relatedResource digest
+	CodeSchemaInvalid    = "schema_invalid"            // the credential does not satisfy a JSON Schema held locally
+	CodeSchemaNotChecked = "schema_not_checked"        // warning: a credentialSchema this service does not hold
+	CodeRelatedResource  = "related_resource_mismatch" // content does not match a relatedResource digest
 )
 
 // TypeJSONSchema is the credentialSchema type of VC JSON Schema §3.1.
@@ -23,9 +23,11 @@ const TypeJSONSchema = "JsonSchema"
 const MaxSchemaSize = 256 << 10
 
 // Schemas validates credentials against JSON Schemas held locally (VC JSON
-// Schema 1.0 §3.1, VCDM 2.0 §4.11). Schemas are added by id; nothing is ever
-// fetched, so a credential naming a JsonSchema that was not added is
-// refused with CodeSchemaUnavailable. Safe for concurrent use.
+// Schema 1.0 §3.1, VCDM 2.0 §4.11). The operator adds schemas by id; nothing
+// is ever fetched, so a credentialSchema that was not added cannot be
+// checked: Validate reports it for a schema_not_checked warning instead of
+// failing the credential (VCDM 2.0 §4.11 leaves schema processing to the
+// verifier's judgement). Safe for concurrent use; a nil *Schemas holds none.
 type Schemas struct {
 	mu       sync.RWMutex
 	compiled map[string]*jsonschema.Schema
@@ -68,33 +70,58 @@ func (s *Schemas) Add(id string, schema []byte) error {
 	return nil
 }
 
-// Validate checks the credential document against every credentialSchema
-// of type JsonSchema (VC JSON Schema §3.1: the schema applies to the whole
-// credential). Entries of other types are left to their own processors.
-func (s *Schemas) Validate(c *Credential) error {
+// Validate checks the credential against every credentialSchema of type
+// JsonSchema whose id was added (VC JSON Schema 1.0 §3.1: the schema
+// applies to the whole credential). The document validated is the
+// credential without its embedded proof, so issuance (before the proof
+// exists) and verification judge the same data whatever the securing
+// format. It returns the ids of entries it could not check — a JsonSchema
+// not added, or another type such as JsonSchemaCredential — and a
+// CodeSchemaInvalid error for the first schema the credential fails.
+func (s *Schemas) Validate(c *Credential) (unchecked []string, err error) {
 	entries, err := objects(c.Doc, "credentialSchema")
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var doc map[string]any
 	for _, e := range entries {
-		if e["type"] != TypeJSONSchema {
+		id, _ := e["id"].(string)
+		var sch *jsonschema.Schema
+		if e["type"] == TypeJSONSchema && s != nil {
+			s.mu.RLock()
+			sch = s.compiled[id]
+			s.mu.RUnlock()
+		}
+		if sch == nil {
+			unchecked = append(unchecked, id)
 			continue
 		}
-		id, _ := e["id"].(string)
-		s.mu.RLock()
-		sch := s.compiled[id]
-		s.mu.RUnlock()
-		if sch == nil {
-			return Errorf(CodeSchemaUnavailable, "credential schema %s is not held by this service (schemas are never fetched)", id)
+		if doc == nil {
+			doc = make(map[string]any, len(c.Doc))
+			for k, v := range c.Doc {
+				if k != "proof" {
+					doc[k] = v
+				}
+			}
 		}
-		if err := sch.Validate(c.Doc); err != nil {
+		if err := sch.Validate(doc); err != nil {
 			var ve *jsonschema.ValidationError
 			msg := err.Error()
 			if errors.As(err, &ve) {
 				msg = fmt.Sprint(ve.BasicOutput().Errors)
 			}
-			return &Error{Code: CodeSchemaInvalid, Message: fmt.Sprintf("the credential does not satisfy schema %s: %s", id, msg), Err: err}
+			return unchecked, &Error{Code: CodeSchemaInvalid, Message: fmt.Sprintf("the credential does not satisfy schema %s: %s", id, msg), Err: err}
 		}
 	}
-	return nil
+	return unchecked, nil
+}
+
+// Has reports whether a schema was added under id.
+func (s *Schemas) Has(id string) bool {
+	if s == nil {
+		return false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.compiled[id] != nil
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/multiformats/go-multibase"
@@ -84,34 +85,70 @@ func TestSchemas(t *testing.T) {
 	if err := s.Add(id, []byte(schema)); err != nil {
 		t.Fatal(err)
 	}
+	// closed allows only what a credential has before it is secured.
+	const closed = "https://schemas.example/closed.json"
+	if err := s.Add(closed, []byte(`{"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",
+	  "properties":{"@context":{},"type":{},"id":{},"issuer":{},"validFrom":{},"credentialSubject":{"required":["employee"],"properties":{"id":{},"employee":{}},"additionalProperties":false},"credentialSchema":{}},
+	  "additionalProperties":false}`)); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.Add("https://schemas.example/remote.json", []byte(`{"$ref":"https://elsewhere.example/s.json"}`)); err == nil {
 		t.Fatal("a schema with a remote $ref compiled (it must never be fetched)")
 	}
 	tests := []struct {
-		name    string
-		subject map[string]any
-		schema  string
-		code    string
+		name      string
+		subject   map[string]any
+		schema    any // credentialSchema
+		proof     bool
+		code      string
+		unchecked []string
 	}{
-		{"ok/valid", map[string]any{"id": "did:example:s", "employee": "Alex"}, id, ""},
-		{"fail/missing-claim", map[string]any{"id": "did:example:s"}, id, CodeSchemaInvalid},
-		{"fail/unknown-schema", map[string]any{"id": "did:example:s", "employee": "Alex"}, "https://schemas.example/other.json", CodeSchemaUnavailable},
+		{"ok/valid", map[string]any{"id": "did:example:s", "employee": "Alex"}, map[string]any{"id": id, "type": TypeJSONSchema}, false, "", nil},
+		{"ok/proof-not-validated", map[string]any{"id": "did:example:s", "employee": "Alex"}, map[string]any{"id": closed, "type": TypeJSONSchema}, true, "", nil},
+		{"ok/unknown-schema-unchecked", map[string]any{"id": "did:example:s"}, map[string]any{"id": "https://schemas.example/other.json", "type": TypeJSONSchema}, false, "", []string{"https://schemas.example/other.json"}},
+		{"ok/other-type-unchecked", map[string]any{"id": "did:example:s"}, map[string]any{"id": id, "type": "JsonSchemaCredential"}, false, "", []string{id}},
+		{"fail/missing-claim", map[string]any{"id": "did:example:s"}, map[string]any{"id": id, "type": TypeJSONSchema}, false, CodeSchemaInvalid, nil},
+		{"fail/second-of-two", map[string]any{"id": "did:example:s", "employee": "Alex", "extra": 1}, []any{
+			map[string]any{"id": "https://schemas.example/other.json", "type": TypeJSONSchema},
+			map[string]any{"id": closed, "type": TypeJSONSchema}}, false, CodeSchemaInvalid, []string{"https://schemas.example/other.json"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			raw, _ := json.Marshal(credWith(map[string]any{"credentialSubject": tt.subject,
-				"credentialSchema": map[string]any{"id": tt.schema, "type": TypeJSONSchema}}))
+			fields := map[string]any{"credentialSubject": tt.subject, "credentialSchema": tt.schema}
+			if tt.proof {
+				fields["proof"] = map[string]any{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+					"verificationMethod": "did:example:i#k", "proofPurpose": "assertionMethod", "proofValue": "z1"}
+			}
+			raw, _ := json.Marshal(credWith(fields))
 			var doc map[string]any
 			json.Unmarshal(raw, &doc)
 			c, err := ParseCredential(doc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := CodeOf(s.Validate(c)); got != tt.code {
-				t.Fatalf("code = %q, want %q", got, tt.code)
+			unchecked, err := s.Validate(c)
+			if got := CodeOf(err); got != tt.code {
+				t.Fatalf("code = %q, want %q (%v)", got, tt.code, err)
+			}
+			if !slices.Equal(unchecked, tt.unchecked) {
+				t.Fatalf("unchecked = %v, want %v", unchecked, tt.unchecked)
+			}
+			// Without schemas, nothing fails and every entry is unchecked.
+			if un, err := (*Schemas)(nil).Validate(c); err != nil || len(un) != len(schemaList(tt.schema)) {
+				t.Fatalf("nil Schemas: %v, %v", un, err)
 			}
 		})
 	}
+	if !s.Has(id) || s.Has("https://schemas.example/other.json") || (*Schemas)(nil).Has(id) {
+		t.Fatal("Has")
+	}
+}
+
+func schemaList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
 }
 
 func FuzzParseCredential(f *testing.F) {
