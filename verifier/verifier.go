@@ -116,6 +116,9 @@ type Config struct {
 	Skew     time.Duration    // default DefaultSkew; negative means none
 	Status   StatusChecker    // optional
 	Proofs   ProofVerifier    // optional: without it, embedded proofs are refused
+	// Schemas are the JSON Schemas credentials are validated against
+	// (schema.go); nil holds none, so every credentialSchema only warns.
+	Schemas *vc.Schemas
 	// VerifyAtIssuanceTime accepts a JWS signed with a key its DID has
 	// revoked since, if the key was valid at the token's issuance time
 	// (keyhistory.go). Off by default: a thief of the old key can backdate.
@@ -217,6 +220,9 @@ func (v *Verifier) jwtCredential(ctx context.Context, r *Result, token string) (
 		return nil, err
 	}
 	r.pass(CheckValidity)
+	if err := v.schema(r, c); err != nil { // schema.go
+		return nil, err
+	}
 	if err := v.status(ctx, r, c); err != nil {
 		return nil, err
 	}
@@ -248,6 +254,9 @@ func (v *Verifier) embeddedCredential(ctx context.Context, r *Result, doc map[st
 		return nil, err
 	}
 	r.pass(CheckValidity)
+	if err := v.schema(r, c); err != nil { // schema.go
+		return nil, err
+	}
 	if err := v.status(ctx, r, c); err != nil {
 		return nil, err
 	}
