@@ -73,6 +73,7 @@ type Service struct {
 	status   *statusLists                         // nil until EnableStatus; see status.go
 	ethr     atomic.Pointer[ethrIssuers]          // nil until EnableEthr; see ethr.go
 	audit    Auditor                              // nil: nothing audited; see UseAuditor
+	schemas  atomic.Pointer[vc.Schemas]           // credentialSchema; see schema.go
 
 	mu    sync.RWMutex
 	cache map[string]*Profile // id and DID → profile
@@ -228,6 +229,7 @@ type Request struct {
 type Issued struct {
 	Credential any // compact JWS string, or the ldp_vc object with its proof
 	Record     Record
+	Warnings   []Warning // e.g. schema_not_checked (schema.go)
 }
 
 // Issue validates, completes and signs a credential.
@@ -268,6 +270,10 @@ func (s *Service) Issue(ctx context.Context, req Request) (*Issued, error) {
 	if err != nil {
 		return nil, err
 	}
+	warnings, err := s.checkSchemas(c) // schema.go
+	if err != nil {
+		return nil, err
+	}
 	signer, err := s.keys.Signer(p.KeyID)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: key of %s: %w", p.ID, err)
@@ -290,7 +296,7 @@ func (s *Service) Issue(ctx context.Context, req Request) (*Issued, error) {
 			return nil, fmt.Errorf("issuer: audit %s: %w", rec.ID, err)
 		}
 	}
-	return &Issued{Credential: jwt, Record: rec}, nil
+	return &Issued{Credential: jwt, Record: rec, Warnings: warnings}, nil
 }
 
 // complete fills what the issuer owns: context, type, issuer, id and the
