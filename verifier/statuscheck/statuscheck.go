@@ -57,12 +57,13 @@ type AnchorMode string
 const (
 	// AnchorOff does not read the ledger.
 	AnchorOff AnchorMode = "off"
-	// AnchorOptional: a list that is anchored must be the anchored latest
-	// (allowing for the publish lag); a list never anchored, or a ledger that
-	// cannot be read, is accepted.
+	// AnchorOptional: a list that contradicts its anchor (the anchor it
+	// names holds another latest version) fails; a list naming no anchor,
+	// never anchored, or on a ledger that cannot be read is accepted.
 	AnchorOptional AnchorMode = "optional"
-	// AnchorRequired: every list must be the anchored latest (allowing for
-	// the publish lag); no anchor, or no ledger, fails.
+	// AnchorRequired: every list must name its anchor (credentialSubject.
+	// anchor) and be the anchored latest version there, or one replaced
+	// less than AnchorLag ago; anything else fails.
 	AnchorRequired AnchorMode = "required"
 )
 
@@ -75,15 +76,40 @@ func ParseAnchorMode(s string) (AnchorMode, error) {
 	return "", fmt.Errorf("statuscheck: anchor mode %q (want required, optional or off)", s)
 }
 
-// ErrNotAnchored is what an Anchors implementation returns (wrapped) for a
-// list it holds no anchor of.
-var ErrNotAnchored = errors.New("statuscheck: status list not anchored")
+// Errors an Anchors implementation returns (wrapped).
+var (
+	// ErrNotAnchored: the anchor the list names holds nothing for it (or
+	// is not an anchor contract at all).
+	ErrNotAnchored = errors.New("statuscheck: status list not anchored")
+	// ErrUnknownChain: the list names a chain this verifier has no
+	// connection to.
+	ErrUnknownChain = errors.New("statuscheck: unknown anchor chain")
+)
 
-// Anchors reads the latest anchored hash of a status list credential (the
-// SHA-256 of the bytes served) and when it was anchored. An implementation
-// returns an error wrapping ErrNotAnchored when the list was never anchored.
+// AnchorProperty is the credentialSubject property in which a status list
+// credential names its anchor, signed with the rest of the list.
+const AnchorProperty = "anchor"
+
+// AnchorRef is a list's anchor as its credential names it.
+type AnchorRef struct {
+	Chain    string // CAIP-2, "eip155:<chainId>"
+	Contract string // 0x address of the anchor contract
+	Account  string // 0x address of the account that anchors the list
+}
+
+// AnchorVersion is one anchored hash of a list and when it was anchored.
+type AnchorVersion struct {
+	Hash [32]byte
+	At   time.Time
+}
+
+// Anchors reads the anchors of a status list credential (SHA-256 of the
+// bytes served) on the chain its AnchorRef names. History returns the
+// latest anchor first, then each earlier one as long as the anchor that
+// replaced it is not older than since. Errors wrap ErrNotAnchored or
+// ErrUnknownChain where they apply.
 type Anchors interface {
-	Latest(ctx context.Context, issuer, listID string) ([32]byte, time.Time, error)
+	History(ctx context.Context, ref AnchorRef, listURL string, since time.Time) ([]AnchorVersion, error)
 }
 
 // CredentialVerifier verifies a status list credential (a JWT string or a
@@ -110,10 +136,10 @@ type Config struct {
 	TTL time.Duration
 	// MaxEntries caps the decoded size of a list.
 	MaxEntries int
-	// Anchors and AnchorMode: see AnchorMode. AnchorLag is how long after
-	// its validFrom a list that is newer than the anchored one is still
-	// accepted (the issuer anchors once per publish interval, and mining
-	// takes a block or two).
+	// Anchors and AnchorMode: see AnchorMode. AnchorLag is how long a
+	// version stays acceptable after a newer one was anchored: a verifier
+	// may still be handed the previous version by a cache (the list's own
+	// max-age) or by a fetch that raced the publish round.
 	Anchors    Anchors
 	AnchorMode AnchorMode
 	AnchorLag  time.Duration
@@ -429,47 +455,97 @@ func number(v any) (int64, bool) {
 	return 0, false
 }
 
-// checkAnchor compares the hash of the served list with the issuer's
-// latest anchor (see AnchorMode). A served list newer than the anchor is
-// accepted during AnchorLag after its validFrom: the issuer anchors each
-// version in the publish round after it signs it.
+// checkAnchor compares the hash of the served list with the anchors the
+// list names (see AnchorMode): the latest anchored version is accepted,
+// and so is one replaced less than AnchorLag ago. A version never anchored
+// is not accepted, however fresh: an issuer that shows a verifier a list
+// it never anchors is what this check exists to catch. The issuer anchors
+// each version before serving it, so there is no window to allow for.
 func (k *Checker) checkAnchor(ctx context.Context, lc *vc.Credential, listURL string, served [32]byte) error {
 	if k.cfg.AnchorMode == AnchorOff || k.cfg.Anchors == nil {
 		return nil
 	}
-	anchored, at, err := k.cfg.Anchors.Latest(ctx, lc.Issuer, listURL)
-	switch {
-	case err == nil:
-	case errors.Is(err, ErrNotAnchored):
-		if k.cfg.AnchorMode == AnchorOptional {
+	required := k.cfg.AnchorMode == AnchorRequired
+	ref, ok, err := anchorRef(lc)
+	if err != nil {
+		return vc.Wrap(vc.CodeStatusInvalid, err, "the status list %s", listURL)
+	}
+	if !ok {
+		if !required {
 			return nil
 		}
-		if k.withinLag(lc, time.Time{}) {
-			return nil
+		return vc.Errorf(vc.CodeStatusUnanchored, "the status list %s names no ledger anchor (credentialSubject.%s)", listURL, AnchorProperty)
+	}
+	now := k.cfg.Now()
+	versions, err := k.cfg.Anchors.History(ctx, ref, listURL, now.Add(-k.cfg.AnchorLag))
+	if err == nil && len(versions) == 0 {
+		err = ErrNotAnchored
+	}
+	if err != nil {
+		if !required {
+			return nil // optional: only a contradiction fails
 		}
-		return vc.Errorf(vc.CodeStatusUnanchored, "the status list %s is not anchored on the ledger", listURL)
-	default:
-		if k.cfg.AnchorMode == AnchorOptional {
-			return nil
+		switch {
+		case errors.Is(err, ErrNotAnchored):
+			return vc.Wrap(vc.CodeStatusUnanchored, err, "the status list %s is not anchored at %s %s", listURL, ref.Chain, ref.Contract)
+		case errors.Is(err, ErrUnknownChain):
+			return vc.Wrap(vc.CodeStatusUnanchored, err, "the status list %s is anchored on %s, a chain this verifier does not read", listURL, ref.Chain)
 		}
 		return vc.Wrap(vc.CodeStatusUnavailable, err, "reading the ledger anchor of %s", listURL)
 	}
-	if anchored == served {
-		return nil
+	for _, v := range versions {
+		if v.Hash == served {
+			return nil
+		}
 	}
-	if k.withinLag(lc, at) {
-		return nil
-	}
-	return vc.Errorf(vc.CodeStatusUnanchored, "the status list %s differs from the version its issuer anchored on the ledger at %s", listURL, at.UTC().Format(time.RFC3339))
+	return vc.Errorf(vc.CodeStatusUnanchored, "the status list %s differs from the version its issuer anchored on %s at %s", listURL, ref.Chain, versions[0].At.UTC().Format(time.RFC3339))
 }
 
-// withinLag: the list was signed after the anchor and recently enough that
-// its own anchor may not be mined yet.
-func (k *Checker) withinLag(lc *vc.Credential, anchoredAt time.Time) bool {
-	from := lc.ValidFrom
-	if from.IsZero() {
+// anchorRef reads credentialSubject.anchor; ok is false when there is none.
+func anchorRef(lc *vc.Credential) (ref AnchorRef, ok bool, err error) {
+	raw, ok := lc.Subjects[0][AnchorProperty]
+	if !ok {
+		return ref, false, nil
+	}
+	m, isMap := raw.(map[string]any)
+	if !isMap {
+		return ref, false, fmt.Errorf("%s is not an object", AnchorProperty)
+	}
+	ref.Chain, _ = m["chain"].(string)
+	ref.Contract, _ = m["contract"].(string)
+	ref.Account, _ = m["account"].(string)
+	if id, ok := strings.CutPrefix(ref.Chain, "eip155:"); !ok || !decimal(id) {
+		return ref, false, fmt.Errorf("%s.chain %q is not a CAIP-2 eip155 chain id", AnchorProperty, ref.Chain)
+	}
+	for name, a := range map[string]string{"contract": ref.Contract, "account": ref.Account} {
+		if !hexAddress(a) {
+			return ref, false, fmt.Errorf("%s.%s %q is not a 0x address", AnchorProperty, name, a)
+		}
+	}
+	return ref, true, nil
+}
+
+func decimal(s string) bool {
+	if s == "" || len(s) > 32 || (len(s) > 1 && s[0] == '0') {
 		return false
 	}
-	now := k.cfg.Now()
-	return !from.Before(anchoredAt) && now.Sub(from) <= k.cfg.AnchorLag && !from.After(now.Add(time.Minute))
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func hexAddress(s string) bool {
+	h, ok := strings.CutPrefix(s, "0x")
+	if !ok || len(h) != 40 {
+		return false
+	}
+	for _, c := range h {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }

@@ -361,39 +361,72 @@ func TestCache(t *testing.T) {
 	}
 }
 
-// anchors is an in-memory ledger view for the anchor-mode table; the real
-// ledger is exercised by the Anchorer's own tests.
-type anchors map[string]struct {
-	hash [32]byte
-	at   time.Time
+// anchors is an in-memory ledger view for the anchor-mode table: per list
+// URL, the anchored versions newest first. The real chain is exercised in
+// ledgeranchors and by the Anchorer's own tests.
+type anchors map[string][]statuscheck.AnchorVersion
+
+// testRef is the anchor the signed test lists name; unknownChain names a
+// chain the table's Anchors does not read.
+var (
+	testRef      = statuscheck.AnchorRef{Chain: "eip155:1337", Contract: "0x" + strings.Repeat("ab", 20), Account: "0x" + strings.Repeat("cd", 20)}
+	unknownChain = "eip155:99"
+)
+
+func (a anchors) History(_ context.Context, ref statuscheck.AnchorRef, listURL string, since time.Time) ([]statuscheck.AnchorVersion, error) {
+	if ref.Chain == unknownChain {
+		return nil, statuscheck.ErrUnknownChain
+	}
+	if ref != testRef {
+		return nil, errors.New("unexpected anchor ref")
+	}
+	vs, ok := a[listURL]
+	if !ok {
+		return nil, statuscheck.ErrNotAnchored
+	}
+	out := vs[:1]
+	for i := 1; i < len(vs) && !vs[i-1].At.Before(since); i++ {
+		out = vs[:i+1]
+	}
+	return out, nil
 }
 
-func (a anchors) Latest(_ context.Context, _, listID string) ([32]byte, time.Time, error) {
-	v, ok := a[listID]
-	if !ok {
-		return [32]byte{}, time.Time{}, statuscheck.ErrNotAnchored
-	}
-	return v.hash, v.at, nil
+func refJSON(r statuscheck.AnchorRef) map[string]any {
+	return map[string]any{"chain": r.Chain, "contract": r.Contract, "account": r.Account}
 }
 
 func TestAnchorModes(t *testing.T) {
 	iss := newKey(t)
 	s := newSite(t)
 	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
-	mk := func(path string, validFrom time.Time) string {
+	mk := func(path string, anchor any) string {
 		doc := listDoc(s.URL+path, iss.did, "revocation", encoded(t, status.MinEntries))
-		doc["validFrom"] = vc.FormatDateTime(validFrom)
+		doc["validFrom"] = vc.FormatDateTime(now.Add(-time.Hour))
+		if anchor != nil {
+			doc["credentialSubject"].(map[string]any)[statuscheck.AnchorProperty] = anchor
+		}
 		s.bodies[path] = iss.sign(t, doc)
 		return s.URL + path
 	}
-	anchoredURL := mk("/anchored", now.Add(-time.Hour))
-	staleURL := mk("/split-view", now.Add(-time.Hour))
-	freshURL := mk("/fresh", now.Add(-10*time.Second))
-	neverURL := mk("/never", now.Add(-time.Hour))
+	sum := func(path string) [32]byte { return sha256.Sum256([]byte(s.bodies[path])) }
+	other := func(s string) [32]byte { return sha256.Sum256([]byte(s)) }
+	ref := refJSON(testRef)
+	latestURL := mk("/latest", ref)
+	prevURL := mk("/previous", ref)          // replaced 30 s ago: within the lag
+	oldURL := mk("/previous-old", ref)       // replaced 10 min ago
+	secondURL := mk("/second-previous", ref) // two versions back, both within the lag
+	splitURL := mk("/split-view", ref)       // never anchored; another version is
+	neverURL := mk("/never", ref)
+	bareURL := mk("/no-anchor-property", nil)
+	unknownURL := mk("/unknown-chain", map[string]any{"chain": unknownChain, "contract": testRef.Contract, "account": testRef.Account})
+	badURL := mk("/malformed-anchor", map[string]any{"chain": "1337", "contract": testRef.Contract, "account": testRef.Account})
 	a := anchors{
-		anchoredURL: {sha256.Sum256([]byte(s.bodies["/anchored"])), now.Add(-50 * time.Minute)},
-		staleURL:    {sha256.Sum256([]byte("another version")), now.Add(-50 * time.Minute)},
-		freshURL:    {sha256.Sum256([]byte("the previous version")), now.Add(-time.Hour)},
+		latestURL:  {{Hash: sum("/latest"), At: now.Add(-50 * time.Minute)}},
+		prevURL:    {{Hash: other("v2"), At: now.Add(-30 * time.Second)}, {Hash: sum("/previous"), At: now.Add(-50 * time.Minute)}},
+		oldURL:     {{Hash: other("v2"), At: now.Add(-10 * time.Minute)}, {Hash: sum("/previous-old"), At: now.Add(-50 * time.Minute)}},
+		secondURL:  {{Hash: other("v3"), At: now.Add(-10 * time.Second)}, {Hash: other("v2"), At: now.Add(-20 * time.Second)}, {Hash: sum("/second-previous"), At: now.Add(-time.Hour)}},
+		splitURL:   {{Hash: other("the version everyone else sees"), At: now.Add(-50 * time.Minute)}},
+		unknownURL: {{Hash: sum("/unknown-chain"), At: now.Add(-time.Hour)}},
 	}
 	for _, tc := range []struct {
 		name string
@@ -401,13 +434,21 @@ func TestAnchorModes(t *testing.T) {
 		url  string
 		code string
 	}{
-		{"ok/required/anchored", statuscheck.AnchorRequired, anchoredURL, ""},
-		{"ok/required/newer-than-anchor-within-lag", statuscheck.AnchorRequired, freshURL, ""},
-		{"fail/required/differs-from-anchor", statuscheck.AnchorRequired, staleURL, vc.CodeStatusUnanchored},
+		{"ok/required/latest", statuscheck.AnchorRequired, latestURL, ""},
+		{"ok/required/previous-within-lag", statuscheck.AnchorRequired, prevURL, ""},
+		{"ok/required/two-back-within-lag", statuscheck.AnchorRequired, secondURL, ""},
+		{"fail/required/previous-after-lag", statuscheck.AnchorRequired, oldURL, vc.CodeStatusUnanchored},
+		{"fail/required/differs-from-anchor", statuscheck.AnchorRequired, splitURL, vc.CodeStatusUnanchored},
 		{"fail/required/never-anchored", statuscheck.AnchorRequired, neverURL, vc.CodeStatusUnanchored},
+		{"fail/required/no-anchor-property", statuscheck.AnchorRequired, bareURL, vc.CodeStatusUnanchored},
+		{"fail/required/unknown-chain", statuscheck.AnchorRequired, unknownURL, vc.CodeStatusUnanchored},
+		{"fail/required/malformed-anchor", statuscheck.AnchorRequired, badURL, vc.CodeStatusInvalid},
 		{"ok/optional/never-anchored", statuscheck.AnchorOptional, neverURL, ""},
-		{"fail/optional/differs-from-anchor", statuscheck.AnchorOptional, staleURL, vc.CodeStatusUnanchored},
-		{"ok/off/differs-from-anchor", statuscheck.AnchorOff, staleURL, ""},
+		{"ok/optional/no-anchor-property", statuscheck.AnchorOptional, bareURL, ""},
+		{"ok/optional/unknown-chain", statuscheck.AnchorOptional, unknownURL, ""},
+		{"fail/optional/differs-from-anchor", statuscheck.AnchorOptional, splitURL, vc.CodeStatusUnanchored},
+		{"fail/optional/previous-after-lag", statuscheck.AnchorOptional, oldURL, vc.CodeStatusUnanchored},
+		{"ok/off/differs-from-anchor", statuscheck.AnchorOff, splitURL, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newChecker(t, statuscheck.Config{AllowPrivate: true, Anchors: a, AnchorMode: tc.mode, Now: func() time.Time { return now }})
