@@ -110,6 +110,11 @@ func ResolveMethod(ctx context.Context, r Resolver, vmID string, purpose Purpose
 	if err != nil {
 		return nil, nil, err
 	}
+	if u.Path != "" {
+		// A key is named by DID and fragment; a path would be dropped here
+		// and the bare DID's key used in its place.
+		return nil, nil, fmt.Errorf("%w: %s has a path; a verification method is DID#fragment", ErrMethodNotAuthorized, clip(vmID))
+	}
 	base := u.DID.String()
 	if len(u.Query) > 0 {
 		base += "?" + u.Query.Encode()

@@ -16,6 +16,8 @@ import (
 
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/internal/jsonld"
+	"github.com/credentialflow/cflow/internal/jsonx"
+	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 	"github.com/credentialflow/cflow/verifier"
@@ -90,9 +92,24 @@ func newVerifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := jsonx.CheckStrict(bytes.TrimSpace(raw)); errors.Is(err, jsonx.ErrDuplicateKey) {
+				// Readable, but two parsers could read different documents
+				// from it: refused like any verification failure (exit 1).
+				res := &verifier.Result{Checks: []string{}, Warnings: []verifier.Problem{},
+					Errors: []verifier.Problem{{Code: vc.CodeDuplicateKey, Message: err.Error()}}}
+				if err := printJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+				return &exitError{code: 1, err: fmt.Errorf("not verified: %s: %v", vc.CodeDuplicateKey, err)}
+			}
 			input, isVP, err := detect(raw)
 			if err != nil {
 				return &exitError{code: 2, err: err}
+			}
+			if !isVP && (challenge != "" || domain != "") {
+				// A bare credential proves nothing about who presents it; a
+				// script that asked for a challenge must not get exit 0 for one.
+				return usageErr("--challenge and --domain check presentations; %s holds a credential", args[0])
 			}
 			v := newCLIVerifier()
 			var res *verifier.Result

@@ -20,6 +20,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/x25519"
 
 	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/internal/jsonx"
 )
 
 // Method is the DID method name.
@@ -112,6 +113,11 @@ func (Resolver) Resolve(_ context.Context, s string) (*did.Resolution, error) {
 	}
 	// JWK member names are case-sensitive (RFC 7517 §4): read them through a
 	// map, not encoding/json's case-folding struct match.
+	// Two JSON parsers may keep different copies of a repeated member, and
+	// so different keys: a DID must name one key (RFC 7517 §4, RFC 8259 §4).
+	if err := jsonx.CheckStrict(raw); err != nil {
+		return nil, fmt.Errorf("didjwk: %w: %v", did.ErrInvalidDID, err)
+	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
 		return nil, fmt.Errorf("didjwk: %w: %v", did.ErrInvalidDID, err)

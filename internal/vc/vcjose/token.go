@@ -81,7 +81,7 @@ func Parse(token string) (*Token, error) {
 	if t.Header.Alg == "" || strings.EqualFold(t.Header.Alg, "none") || !Allowed(t.Header.Alg) {
 		return nil, vc.Errorf(vc.CodeAlgNotAllowed, "alg %q is not allowed (EdDSA, ES256, ES256K only)", t.Header.Alg)
 	}
-	if len(t.Header.Crit) > 0 || t.Header.B64 != nil {
+	if t.Header.Crit != nil || t.Header.B64 != nil { // an empty crit list is invalid too (§4.1.11)
 		return nil, vc.Errorf(vc.CodeMalformed, "crit/b64 header extensions are not supported (RFC 7515 §4.1.11)")
 	}
 	if err := decodeObject(payload, &t.Claims, "payload"); err != nil {
