@@ -17,7 +17,7 @@ import (
 
 func (s *server) createIssuer(w http.ResponseWriter, r *http.Request) {
 	var req issuer.CreateProfileRequest
-	if !decode(w, r, &req) {
+	if !decodeKnown(w, r, &req) {
 		return
 	}
 	p, err := s.cfg.Issuer.CreateProfile(r.Context(), req)
@@ -61,7 +61,11 @@ func (s *server) issue(w http.ResponseWriter, r *http.Request) {
 		s.issuerError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"verifiableCredential": out.Credential})
+	body := map[string]any{"verifiableCredential": out.Credential}
+	if len(out.Warnings) > 0 { // e.g. schema_not_checked
+		body["warnings"] = out.Warnings
+	}
+	writeJSON(w, http.StatusCreated, body)
 }
 
 func (s *server) issuerError(w http.ResponseWriter, r *http.Request, err error) {

@@ -39,7 +39,7 @@ type serverConfig struct {
 	Status     statusConfig // status_cmd.go
 	Ledger     ledgerConfig // ledger_cmd.go
 	Gateway    gatewayConfig
-	JSONLD     jsonldConfig // jsonld_cmd.go: operator contexts
+	JSONLD     jsonldConfig // jsonld_cmd.go: operator contexts and JSON Schemas
 }
 
 // app is a wired server.
@@ -98,10 +98,15 @@ func openApp(cfg serverConfig) (*app, error) {
 		return fail(err)
 	}
 	proofs := dataintegrity.New(ldp, nil)
+	schemas, err := cfg.JSONLD.schemas() // one set for issuing and verifying
+	if err != nil {
+		return fail(err)
+	}
 	v := verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew, VerifyAtIssuanceTime: cfg.Ledger.AtIssuance,
-		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver)})
+		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver), Schemas: schemas})
 	a.issuer = issuer.New(db, keys, nil)
 	a.issuer.UseProofEngine(proofs)
+	a.issuer.UseSchemas(schemas)
 	if err := a.ledger.enableIssuers(a.issuer, db, cfg.Logger); err != nil {
 		return fail(err)
 	}
@@ -114,7 +119,7 @@ func openApp(cfg serverConfig) (*app, error) {
 	}
 	a.status = rt
 	v = verifier.New(verifier.Config{Resolver: resolver, Skew: cfg.Skew, VerifyAtIssuanceTime: cfg.Ledger.AtIssuance,
-		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver), Status: checker})
+		Proofs: verifier.NewDataIntegrityProofs(proofs, resolver), Schemas: schemas, Status: checker})
 
 	var upstreams []api.Upstream
 	for _, u := range cfg.Upstreams {

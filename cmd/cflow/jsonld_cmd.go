@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/credentialflow/cflow/internal/jsonld"
+	"github.com/credentialflow/cflow/internal/vc"
 )
 
 // jsonldConfig is what the operator adds to the JSON-LD processor: contexts
@@ -14,11 +15,36 @@ import (
 // operator adds it by config (file + expected digest)"). Nothing is fetched.
 type jsonldConfig struct {
 	Contexts []string // URL=FILE#sha256hex
+	Schemas  []string // ID=FILE: JSON Schemas for credentialSchema
 }
 
 func addJSONLDFlags(f *pflag.FlagSet, c *jsonldConfig) {
 	f.StringArrayVar(&c.Contexts, "jsonld-context", nil,
 		"allow one more JSON-LD context: URL=FILE#sha256hex (repeatable); the file's SHA-256 must match")
+	f.StringArrayVar(&c.Schemas, "credential-schema", nil,
+		"register a JSON Schema for credentialSchema: ID=FILE (repeatable); schemas are never fetched")
+}
+
+// schemas compiles the registered JSON Schemas. A credential naming one is
+// validated against it at issuance and verification; one naming another
+// schema only gets a schema_not_checked warning.
+func (c jsonldConfig) schemas() (*vc.Schemas, error) {
+	s := vc.NewSchemas()
+	for _, spec := range c.Schemas {
+		i := strings.LastIndexByte(spec, '=')
+		if i <= 0 || i == len(spec)-1 {
+			return nil, usageErr("--credential-schema %q: want ID=FILE", spec)
+		}
+		id, file := spec[:i], spec[i+1:]
+		doc, err := os.ReadFile(file)
+		if err != nil {
+			return nil, usageErr("--credential-schema %s: %v", id, err)
+		}
+		if err := s.Add(id, doc); err != nil {
+			return nil, usageErr("--credential-schema: %v", err)
+		}
+	}
+	return s, nil
 }
 
 // processor returns a JSON-LD processor over the embedded contexts plus the

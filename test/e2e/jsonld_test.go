@@ -115,3 +115,56 @@ func TestJSONLDContexts(t *testing.T) {
 }
 
 func sha256Of(s string) []byte { h := sha256.Sum256([]byte(s)); return h[:] }
+
+// TestCredentialSchemaFlag: --credential-schema ID=FILE validates at
+// issuance (400 schema_invalid) and verification; a schema that is not
+// registered is never fetched and only warns (schema_not_checked).
+func TestCredentialSchemaFlag(t *testing.T) {
+	t.Parallel()
+	const id = "https://schemas.example/employee.json"
+	dir := t.TempDir()
+	schemaFile := writeFile(t, dir, "employee.json", `{"$schema":"https://json-schema.org/draft/2020-12/schema",
+  "properties":{"credentialSubject":{"required":["department"],"properties":{"department":{"enum":["Finance","HR"]}}}}}`)
+	addr := freeAddr(t)
+	base := "http://" + addr
+	startServer(t, base, nil, "--addr", addr, "--data", t.TempDir(), "--credential-schema", id+"="+schemaFile)
+	issuerID, _ := createIssuer(t, base, "Example Corp HR")
+	issue := func(schemaID, department string) response {
+		return postJSON(t, base+"/v1/credentials/issue", map[string]any{
+			"credential": map[string]any{
+				"@context":          []any{"https://www.w3.org/ns/credentials/v2"},
+				"type":              []any{"VerifiableCredential"},
+				"credentialSchema":  map[string]any{"id": schemaID, "type": "JsonSchema"},
+				"credentialSubject": map[string]any{"id": "did:example:holder", "department": department},
+			},
+			"options": map[string]any{"issuer": issuerID, "format": "vc+jwt"},
+		})
+	}
+	if r := issue(id, "HR"); r.status != http.StatusCreated || r.json(t)["warnings"] != nil {
+		t.Errorf("registered, valid: %s", r)
+	}
+	if r := issue(id, "Sales"); r.status != http.StatusBadRequest || r.json(t)["code"] != "schema_invalid" {
+		t.Errorf("registered, invalid: %s, want 400 schema_invalid", r)
+	}
+	r := issue("https://schemas.example/other.json", "Sales")
+	if r.status != http.StatusCreated || !strings.Contains(string(r.body), `"schema_not_checked"`) {
+		t.Fatalf("not registered: %s, want 201 with a schema_not_checked warning", r)
+	}
+	v := postJSON(t, base+"/v1/credentials/verify", map[string]any{"verifiableCredential": r.json(t)["verifiableCredential"]})
+	if v.status != http.StatusOK || v.json(t)["verified"] != true || !strings.Contains(string(v.body), `"schema_not_checked"`) {
+		t.Errorf("verify not registered: %s, want verified with a schema_not_checked warning", v)
+	}
+
+	for name, spec := range map[string]string{
+		"fail/not-a-schema": id + "=" + writeFile(t, dir, "bad.json", `{"type":12}`),
+		"fail/missing-file": id + "=" + dir + "/nope.json",
+		"fail/no-file":      id,
+		"fail/remote-ref":   id + "=" + writeFile(t, dir, "remote.json", `{"$ref":"https://elsewhere.example/s.json"}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			if r := cflow(t, nil, nil, "serve", "--addr", freeAddr(t), "--data", t.TempDir(), "--credential-schema", spec); r.code != 2 {
+				t.Fatalf("serve --credential-schema %s:\n%s\nwant exit 2", spec, r)
+			}
+		})
+	}
+}
