@@ -145,7 +145,7 @@ func NewRouter(cfg Config) http.Handler {
 		r.Post("/v1/gateway/authorize/*", cfg.Gateway.HandleAuthorize)
 		r.Post("/v1/gateway/introspect", cfg.Gateway.HandleIntrospect)
 		for _, u := range cfg.Upstreams {
-			p := cfg.Gateway.Proxy(u.URL)
+			p := cfg.Gateway.ProxyRoute(u.URL, gateway.ProxyOptions{Prefix: u.Prefix})
 			r.Handle(strings.TrimSuffix(u.Prefix, "/")+"/*", p)
 		}
 	}
@@ -207,6 +207,16 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 
 // decode reads a strict JSON body into v, answering the problem itself.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeWith(w, r, v, jsonx.Unmarshal)
+}
+
+// decodeKnown is decode that also refuses members the request type does
+// not define, for endpoints whose every option changes what is created.
+func decodeKnown(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeWith(w, r, v, jsonx.UnmarshalKnown)
+}
+
+func decodeWith(w http.ResponseWriter, r *http.Request, v any, unmarshal func([]byte, any) error) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !isJSONMediaType(ct) {
 		writeProblem(w, r, http.StatusUnsupportedMediaType, ProblemUnsupportedMT, "", "send application/json")
 		return false
@@ -221,7 +231,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, "", "cannot read the body")
 		return false
 	}
-	if err := jsonx.Unmarshal(body, v); err != nil {
+	if err := unmarshal(body, v); err != nil {
 		if errors.Is(err, jsonx.ErrDuplicateKey) {
 			writeProblem(w, r, http.StatusBadRequest, ProblemDuplicateKey, "duplicate_key", err.Error())
 			return false

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ const (
 // the gateway (proxy, forward-auth, middleware).
 type AccessRequest struct {
 	Method        string // the original method
-	Path          string // the original path: selects the route's policy
+	Path          string // the original path, decoded: selects the route's policy once its dot segments are resolved
 	URL           string // the original absolute URL without query (DPoP htu)
 	Authorization string // the Authorization header
 	DPoP          []string
@@ -57,11 +58,22 @@ func (g *Gateway) Authorize(ctx context.Context, r AccessRequest) (*Identity, *A
 		return nil, &AccessError{Status: http.StatusUnauthorized, Code: "invalid_token", Scheme: "Bearer",
 			Description: "a Bearer (or DPoP) access token from /v1/gateway/token is required"}
 	}
+	// The route is chosen on the path with its dot segments resolved, which
+	// is what an upstream that normalizes paths serves; one that does not
+	// routes on the path as sent, so both must fall to the same policy.
+	routePath, ok := cleanPath(r.Path)
+	if !ok {
+		return nil, &AccessError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the path holds a NUL or a backslash"}
+	}
 	pol := g.policy.Load()
-	cp := pol.forRoute(r.Path, g.cfg.Issuer)
+	cp := pol.forRoute(routePath, g.cfg.Issuer)
 	if cp == nil {
 		return nil, &AccessError{Status: http.StatusForbidden, Code: "insufficient_scope", Rule: "route",
-			Description: fmt.Sprintf("no policy governs %s", r.Path)}
+			Description: fmt.Sprintf("no policy governs %s", routePath)}
+	}
+	if routePath != r.Path && pol.forRoute(r.Path, g.cfg.Issuer) != cp {
+		return nil, &AccessError{Status: http.StatusForbidden, Code: "insufficient_scope", Rule: "route",
+			Description: fmt.Sprintf("%s resolves to %s, which another policy governs", r.Path, routePath)}
 	}
 	id, err := g.Authenticate(tok, cp.audienceOr(g.cfg.Issuer))
 	if err != nil {
@@ -100,7 +112,7 @@ func (g *Gateway) Authorize(ctx context.Context, r AccessRequest) (*Identity, *A
 			ct.Scopes = []string{}
 		}
 		return ct
-	}, Request{Audience: cp.audienceOr(g.cfg.Issuer), Route: r.Path, Method: r.Method}, g.cfg.Now()); err != nil {
+	}, Request{Audience: cp.audienceOr(g.cfg.Issuer), Route: routePath, Method: r.Method}, g.cfg.Now()); err != nil {
 		var ve *vc.Error
 		desc := err.Error()
 		if errors.As(err, &ve) {
@@ -176,10 +188,30 @@ func setIdentity(h http.Header, id *Identity) {
 	h.Set(HeaderPolicy, id.Policy)
 }
 
-// Proxy forwards requests to upstream only with an access token the route's
-// policy accepts, with the verified identity in X-Credentialflow-Subject /
-// -Scope / -Policy. The request path is passed on unchanged.
+// ProxyOptions configure one reverse-proxy route.
+type ProxyOptions struct {
+	// Prefix is the path prefix the route serves ("/api/"); a request whose
+	// path, dot segments resolved, leaves it is refused. Default "/".
+	Prefix string
+}
+
+// Proxy is ProxyRoute for a route that serves every path.
 func (g *Gateway) Proxy(upstream *url.URL) http.Handler {
+	return g.ProxyRoute(upstream, ProxyOptions{})
+}
+
+// ProxyRoute forwards requests to upstream only with an access token the
+// route's policy accepts, with the verified identity in
+// X-Credentialflow-Subject / -Scope / -Policy. The path is passed on as
+// sent unless it has dot segments or empty segments: then it is passed on
+// with them resolved (RFC 3986 §5.2.4), and refused with 400 when that
+// leaves o.Prefix, so /api/../admin never reaches an upstream that would
+// resolve it to /admin. The decoded path is what is resolved, so
+// /api/%2e%2e/admin and /api/..%2fadmin count as dot segments too.
+func (g *Gateway) ProxyRoute(upstream *url.URL, o ProxyOptions) http.Handler {
+	if o.Prefix == "" {
+		o.Prefix = "/"
+	}
 	rp := &httputil.ReverseProxy{
 		// Rewrite runs after ReverseProxy removed the hop-by-hop headers
 		// (RFC 9110 §7.6.1), including any the client named in Connection;
@@ -205,14 +237,49 @@ func (g *Gateway) Proxy(upstream *url.URL) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stripIdentity(r.Header) // before anything else
+		clean, ok := cleanPath(r.URL.Path)
+		if !ok {
+			writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, CodeInvalidPath, "the path holds a NUL or a backslash")
+			return
+		}
+		if !routeMatch(o.Prefix, clean) {
+			writeProblem(w, r, http.StatusBadRequest, ProblemBadRequest, CodeInvalidPath,
+				fmt.Sprintf("the path leaves %s once its dot segments are resolved", o.Prefix))
+			return
+		}
 		id, aerr := g.Authorize(r.Context(), AccessRequest{Method: r.Method, Path: r.URL.Path, URL: g.cfg.Issuer + r.URL.EscapedPath(),
 			Authorization: r.Header.Get("Authorization"), DPoP: r.Header.Values(HeaderDPoP)})
 		if aerr != nil {
 			writeAccessError(w, aerr)
 			return
 		}
-		rp.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey{}, id)))
+		r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+		if clean != r.URL.Path {
+			u := *r.URL
+			u.Path, u.RawPath = clean, ""
+			r.URL = &u // WithContext made a shallow copy: the caller's URL is untouched
+		}
+		rp.ServeHTTP(w, r)
 	})
+}
+
+// cleanPath resolves the dot segments of a decoded request path (RFC 3986
+// §5.2.4) and collapses repeated slashes, keeping a final slash. ok is
+// false for a path no upstream should be handed: one with a NUL, or with
+// a backslash, which Windows servers read as a slash (so ..\ would be a
+// dot segment there and not here).
+func cleanPath(p string) (string, bool) {
+	if strings.ContainsAny(p, "\x00\\") {
+		return "", false
+	}
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	c := path.Clean(p)
+	if c != "/" && (strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.") || strings.HasSuffix(p, "/..")) {
+		c += "/"
+	}
+	return c, true
 }
 
 // HandleAuthorize serves GET|POST /v1/gateway/authorize (and /authorize/*

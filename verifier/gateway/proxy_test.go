@@ -1,6 +1,12 @@
 package gateway
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -106,4 +112,157 @@ func TestProxyIdentityHeaders(t *testing.T) {
 			t.Errorf("handler sees %v", got)
 		}
 	})
+}
+
+func TestCleanPath(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"/api/x", "/api/x", true},
+		{"/api/", "/api/", true},
+		{"/", "/", true},
+		{"", "/", true},
+		{"/api/../admin", "/admin", true},
+		{"/api/x/../y", "/api/y", true},
+		{"/api//x", "/api/x", true},
+		{"/api/x/.", "/api/x/", true},
+		{"/api/x/..", "/api/", true},
+		{"/../../etc/passwd", "/etc/passwd", true},
+		{"/api/..\\admin", "", false},
+		{"/api/\x00", "", false},
+	} {
+		got, ok := cleanPath(c.in)
+		if got != c.want || ok != c.ok {
+			t.Errorf("cleanPath(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestProxyDotSegments is the breaker's reproducer (test/adversarial
+// TestProxyDotSegments): a path whose dot segments, once resolved, leave
+// the route's prefix never reaches the upstream, however it is encoded;
+// one that stays inside is passed on resolved.
+func TestProxyDotSegments(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	holder := newParty(t)
+	tok := r.token(t, holder, "", r.iss.issue(t, holder.did, []string{"EmployeeCredential"}, nil))
+	paths := make(chan string, 1)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { paths <- req.URL.EscapedPath() }))
+	defer up.Close()
+	u, _ := url.Parse(up.URL)
+	front := httptest.NewServer(r.gw.ProxyRoute(u, ProxyOptions{Prefix: "/api/"}))
+	defer front.Close()
+	for _, c := range []struct {
+		name, path string
+		status     int
+		upstream   string // the path the upstream sees; "" = not called
+	}{
+		{"fail/dot-dot", "/api/../admin", 400, ""},
+		{"fail/encoded-dot-dot", "/api/%2e%2e/admin", 400, ""},
+		{"fail/upper-encoded-dot-dot", "/api/%2E%2E/%2E%2E/etc/passwd", 400, ""},
+		{"fail/encoded-slash", "/api/..%2fadmin", 400, ""},
+		{"fail/encoded-backslash", "/api/..%5Cadmin", 400, ""},
+		{"fail/nul", "/api/x%00", 400, ""},
+		{"fail/to-the-prefix-parent", "/api/x/../..", 400, ""},
+		{"ok/inside-the-prefix", "/api/x/../y", 200, "/api/y"},
+		{"ok/encoded-inside", "/api/x/%2e%2e/y", 200, "/api/y"},
+		{"ok/empty-segment", "/api//x", 200, "/api/x"},
+		{"ok/plain", "/api/x", 200, "/api/x"},
+		{"ok/encoded-slash-kept", "/api/a%2Fb", 200, "/api/a%2Fb"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// Raw on the wire: Go's client would resolve the dot segments itself.
+			conn, err := net.Dial("tcp", strings.TrimPrefix(front.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: gw.example\r\nAuthorization: Bearer %s\r\nConnection: close\r\n\r\n", c.path, tok.AccessToken)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %s", resp.StatusCode, c.status, body)
+			}
+			select {
+			case got := <-paths:
+				if got != c.upstream {
+					t.Errorf("upstream saw %s, want %q", got, c.upstream)
+				}
+			default:
+				if c.upstream != "" {
+					t.Errorf("upstream not called, want %s", c.upstream)
+				}
+			}
+			if c.status == 400 {
+				var p map[string]any
+				if err := json.Unmarshal(body, &p); err != nil || resp.Header.Get("Content-Type") != "application/problem+json" ||
+					p["type"] != ProblemBadRequest || p["code"] != CodeInvalidPath || p["status"] != float64(400) {
+					t.Errorf("%s %s", resp.Header.Get("Content-Type"), body)
+				}
+			}
+		})
+	}
+}
+
+// TestAuthorizeDotSegments: forward-auth and middleware pick the route's
+// policy on the path with its dot segments resolved, and refuse a path
+// whose resolved and unresolved forms fall to different policies.
+func TestAuthorizeDotSegments(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	p, err := ParsePolicy("p.yaml", []byte(strings.ReplaceAll(`policies:
+  - name: staff
+    credentials: [{name: employee, types: [EmployeeCredential], issuers: [ISS]}]
+  - name: admin
+    audience: https://admin.example
+    routes: [/admin/]
+    credentials: [{name: employee, types: [EmployeeCredential], issuers: [ISS]}]
+`, "ISS", r.iss.did)), PolicyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.gw.SetPolicy(p)
+	holder := newParty(t)
+	staff := r.token(t, holder, "", r.iss.issue(t, holder.did, []string{"EmployeeCredential"}, nil))
+	authz := http.HandlerFunc(r.gw.HandleAuthorize)
+	for _, c := range []struct {
+		name, uri string
+		status    int
+		rule      string
+	}{
+		{"ok/plain", "/api/x", 200, ""},
+		{"ok/resolves-within-policy", "/api/x/../y", 200, ""},
+		{"fail/staff-token-reaches-admin", "/api/../admin/x", 403, "route"},
+		{"fail/encoded-staff-token-reaches-admin", "/api/%2e%2e/admin/x", 403, "route"},
+		{"fail/admin-route-resolves-elsewhere", "/admin/../api/x", 403, "route"},
+		{"fail/backslash", "/api/..%5Cadmin/x", 400, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, AuthorizePath, nil)
+			req.Header.Set("Authorization", "Bearer "+staff.AccessToken)
+			req.Header.Set("X-Original-URI", c.uri)
+			w := serveReq(authz, req)
+			if w.Code != c.status {
+				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+			if c.rule != "" {
+				_, aerr := r.gw.Authorize(context.Background(), AccessRequest{Method: "GET", Path: mustPath(t, c.uri), URL: testIssuer + c.uri, Authorization: "Bearer " + staff.AccessToken})
+				if aerr == nil || aerr.Rule != c.rule {
+					t.Errorf("%+v", aerr)
+				}
+			}
+		})
+	}
+}
+
+func mustPath(t *testing.T, uri string) string {
+	t.Helper()
+	u, err := url.Parse(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Path
 }
