@@ -39,16 +39,8 @@ func (v *Verifier) keyAtIssuance(ctx context.Context, r *Result, t *vcjose.Token
 	if err != nil || u.Fragment == "" || len(u.Query) > 0 || !ok {
 		return fail()
 	}
-	// The skew covers clocks and chains whose block timestamps run a few
-	// seconds ahead of the wall clock (dev chains mine at least a second
-	// apart).
-	then := at.Add(v.cfg.Skew)
-	if now := v.cfg.Now(); then.After(now) {
-		then = now
-	}
-	hist := u.DID.String() + "?" + url.Values{"versionTime": {then.UTC().Format(time.RFC3339)}}.Encode() + "#" + u.Fragment
-	vm, res, err := did.ResolveMethod(ctx, v.cfg.Resolver, hist, purpose)
-	if err != nil {
+	vm, res := v.pastMethod(ctx, u, at, purpose)
+	if vm == nil {
 		return fail()
 	}
 	vm.ID = u.DID.String() + "#" + u.Fragment
@@ -58,6 +50,36 @@ func (v *Verifier) keyAtIssuance(ctx context.Context, r *Result, t *vcjose.Token
 	}
 	r.warn(CodeKeyRevokedSince, fmt.Sprintf("%s has been revoked or has expired since the token was issued; accepted because this verifier resolves keys at issuance time", vmID))
 	return vm, res, nil
+}
+
+// maxVersionsWalked bounds the versions keyAtIssuance reads after the
+// issuance time.
+const maxVersionsWalked = 16
+
+// pastMethod looks for the method u names in the DID's document as it was
+// at time at (versionTime), then in the versions that followed within the
+// skew (versionId = the previous answer's nextVersionId, did:ethr spec
+// "Metadata"). The skew covers clocks, and chains whose block timestamps
+// run ahead of the wall clock: a dev chain gives every block at least one
+// second more than its parent, however fast they come, so a key published
+// just before a credential was signed can carry a later block time.
+func (v *Verifier) pastMethod(ctx context.Context, u did.URL, at time.Time, purpose did.Purpose) (*did.VerificationMethod, *did.Resolution) {
+	q := url.Values{"versionTime": {at.UTC().Format(time.RFC3339)}}
+	for range maxVersionsWalked {
+		vm, res, err := did.ResolveMethod(ctx, v.cfg.Resolver, u.DID.String()+"?"+q.Encode()+"#"+u.Fragment, purpose)
+		if err == nil {
+			return vm, res
+		}
+		if res == nil || res.DocumentMetadata.NextVersionID == "" {
+			return nil, nil
+		}
+		next, err := time.Parse(time.RFC3339, res.DocumentMetadata.NextUpdate)
+		if err != nil || next.After(at.Add(v.cfg.Skew)) {
+			return nil, nil
+		}
+		q = url.Values{"versionId": {res.DocumentMetadata.NextVersionID}}
+	}
+	return nil, nil
 }
 
 // issuedAt is when a token says it was issued: iat (RFC 7519 §4.1.6), else

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -98,6 +99,9 @@ func openLedger(cfg serverConfig) (*ledger.Ledger, error) {
 			Logger: slog.New(minLevel{logger.Handler(), slog.LevelError}),
 		})
 	case ledgerRPC:
+		if err := os.MkdirAll(filepath.Join(cfg.DataDir, "ledger-rpc"), 0o700); err != nil {
+			return nil, fmt.Errorf("ledger: %w", err)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		l, err = ledger.Dial(ctx, cfg.Ledger.RPC, common.HexToAddress(cfg.Ledger.Registry), cfg.Ledger.KeyFile,
