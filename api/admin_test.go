@@ -49,9 +49,14 @@ func TestAdminToken(t *testing.T) {
 		{"ok/token", "POST", "/v1/issuers", "Bearer s3cret", 201},
 		{"ok/scheme is case-insensitive", "POST", "/v1/issuers", "bearer s3cret", 201},
 		{"ok/listing is open", "GET", "/v1/issuers", "", 200},
+		{"fail/unknown member (a typo must not fall back to a default)", "POST", "/v1/issuers", "Bearer s3cret", 400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := call(tc.method, tc.path, tc.auth, `{"name":"HR"}`)
+			body := `{"name":"HR"}`
+			if tc.want == 400 {
+				body = `{"name":"HR","keyTyp":"P-256"}`
+			}
+			w := call(tc.method, tc.path, tc.auth, body)
 			if w.Code != tc.want {
 				t.Fatalf("status %d, want %d: %s", w.Code, tc.want, w.Body)
 			}

@@ -267,3 +267,19 @@ func (s *scanner) array(depth int) error {
 		return s.fail("expected ',' or ']'")
 	}
 }
+
+// UnmarshalKnown is Unmarshal that also refuses object members that no
+// field of the target struct names (a typo such as "keytype" must not fall
+// back silently to a default).
+func UnmarshalKnown(data []byte, v any) error {
+	if err := CheckStrict(data); err != nil {
+		return err
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("%w: %v", ErrSyntax, err)
+	}
+	return nil
+}

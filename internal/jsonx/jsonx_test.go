@@ -113,3 +113,18 @@ func FuzzDecodeObject(f *testing.F) {
 		}
 	})
 }
+
+func TestUnmarshalKnown(t *testing.T) {
+	var v struct {
+		Name    string `json:"name"`
+		KeyType string `json:"keyType"`
+	}
+	if err := UnmarshalKnown([]byte(`{"name":"HR","keyType":"P-256"}`), &v); err != nil || v.KeyType != "P-256" {
+		t.Fatalf("ok: %v %+v", err, v)
+	}
+	for _, in := range []string{`{"name":"HR","keytype":"P-256"}`, `{"name":"HR","name":"x"}`} {
+		if err := UnmarshalKnown([]byte(in), &v); err == nil {
+			t.Errorf("UnmarshalKnown(%s) accepted", in)
+		}
+	}
+}
