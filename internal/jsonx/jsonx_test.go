@@ -122,7 +122,7 @@ func TestUnmarshalKnown(t *testing.T) {
 	if err := UnmarshalKnown([]byte(`{"name":"HR","keyType":"P-256"}`), &v); err != nil || v.KeyType != "P-256" {
 		t.Fatalf("ok: %v %+v", err, v)
 	}
-	for _, in := range []string{`{"name":"HR","keytype":"P-256"}`, `{"name":"HR","name":"x"}`} {
+	for _, in := range []string{`{"name":"HR","keyTyp":"P-256"}`, `{"name":"HR","name":"x"}`} {
 		if err := UnmarshalKnown([]byte(in), &v); err == nil {
 			t.Errorf("UnmarshalKnown(%s) accepted", in)
 		}
