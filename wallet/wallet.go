@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -56,7 +57,16 @@ var (
 	ErrUnsupported     = errors.New("wallet: unsupported")
 	ErrNoCredentials   = errors.New("wallet: no credential to present")
 	ErrNoHolder        = errors.New("wallet: cannot tell which DID presents")
+	ErrInUse           = errors.New("wallet: the wallet is in use by another cflow process")
 )
+
+// LockWait is how long Open and Init wait for another process (another
+// cflow command on the same wallet) to release the store before they give
+// up with ErrInUse. Each command holds it for well under a second.
+const LockWait = 5 * time.Second
+
+// lockWait is LockWait; tests shorten it.
+var lockWait = LockWait
 
 // Argon2id parameters for new wallets. RFC 9106 §4 recommends t=3, 64 MiB
 // as the second choice for memory-constrained uses; two lanes match the
@@ -248,7 +258,8 @@ func initWith(dir string, passphrase []byte, p KDFParams) (*Wallet, error) {
 }
 
 // Open opens the wallet in dir. A wrong passphrase gives ErrWrongPassphrase
-// and nothing in dir is opened for writing.
+// and nothing in dir is opened for writing. While another process has the
+// wallet open, Open waits up to LockWait, then gives ErrInUse.
 func Open(dir string, passphrase []byte) (*Wallet, error) {
 	if len(passphrase) == 0 {
 		return nil, ErrEmptyPassphrase
@@ -352,15 +363,38 @@ func readHeader(dir string) (header, error) {
 	return h, h.KDF.check()
 }
 
+// openStore opens the wallet's store, waiting up to lockWait, with
+// jittered exponential backoff, while another process holds it.
+func openStore(dir string) (*store.DB, error) {
+	deadline := time.Now().Add(lockWait)
+	delay := 5 * time.Millisecond
+	for {
+		db, err := store.Open(dir, store.Options{})
+		if !errors.Is(err, store.ErrLocked) {
+			return db, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("%w (%s, waited %s)", ErrInUse, filepath.Dir(dir), lockWait)
+		}
+		// Jitter keeps several waiting commands from retrying in step.
+		time.Sleep(min(delay/2+mrand.N(delay), left))
+		delay = min(2*delay, 200*time.Millisecond)
+	}
+}
+
 func open(dir string, master []byte) (*Wallet, error) {
-	db, err := store.Open(filepath.Join(dir, dataDir), store.Options{})
+	db, err := openStore(filepath.Join(dir, dataDir))
+	if errors.Is(err, ErrInUse) {
+		return nil, err
+	}
 	if errors.Is(err, store.ErrCorrupt) {
 		// Tables without their MANIFEST: store.Open refused before badger
 		// could start empty and delete them, so the holder's keys survive.
 		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("wallet: open %s (is another cflow using it?): %w", dir, err)
+		return nil, fmt.Errorf("wallet: open %s: %w", dir, err)
 	}
 	m, err := kms.New(db.Bucket("keys"), master)
 	if err != nil {

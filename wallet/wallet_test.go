@@ -401,6 +401,65 @@ func TestOpenMissingManifest(t *testing.T) {
 	}
 }
 
+// TestOpenConcurrent: commands that find the wallet in use wait their
+// turn instead of failing (eight parallel `cflow wallet did create` used to
+// fail half the time with badger's lock message).
+func TestOpenConcurrent(t *testing.T) {
+	first, dir := newWallet(t)
+	const n = 8
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			w, err := Open(dir, pass)
+			if err != nil {
+				errs <- err
+				return
+			}
+			_, err = w.CreateDID(kms.Ed25519, "key")
+			if cerr := w.Close(); err == nil {
+				err = cerr
+			}
+			errs <- err
+		}()
+	}
+	time.Sleep(300 * time.Millisecond) // all of them wait on the first
+	first.Close()
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	w, err := Open(dir, pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if ds, err := w.DIDs(); err != nil || len(ds) != n {
+		t.Fatalf("%d DIDs, %v; want %d", len(ds), err, n)
+	}
+}
+
+// TestOpenInUse: a wallet held past lockWait gives ErrInUse on one line.
+func TestOpenInUse(t *testing.T) {
+	w, dir := newWallet(t)
+	defer w.Close()
+	defer func(d time.Duration) { lockWait = d }(lockWait)
+	lockWait = 300 * time.Millisecond
+	start := time.Now()
+	w2, err := Open(dir, pass)
+	took := time.Since(start)
+	if w2 != nil {
+		w2.Close()
+	}
+	want := fmt.Sprintf("wallet: the wallet is in use by another cflow process (%s, waited 300ms)", dir)
+	if !errors.Is(err, ErrInUse) || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+	if took < lockWait || took > lockWait+2*time.Second {
+		t.Errorf("gave up after %s, want about %s", took, lockWait)
+	}
+}
+
 // walkFor reports files under dir that contain any of needles.
 func walkFor(t *testing.T, dir string, needles ...string) []string {
 	t.Helper()

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -24,6 +25,9 @@ var (
 	// ErrCorrupt means the directory holds data Open will not touch, such
 	// as tables without the MANIFEST that lists them.
 	ErrCorrupt = errors.New("store: damaged store")
+	// ErrLocked means another process has the store open; it may be free
+	// again soon.
+	ErrLocked = errors.New("store: in use by another process")
 )
 
 // Options tune Open.
@@ -69,10 +73,21 @@ func Open(dir string, o Options) (*DB, error) {
 		}
 	}
 	bdb, err := badger.Open(opts)
+	if err != nil && isLocked(err) {
+		return nil, fmt.Errorf("%w: %s", ErrLocked, dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	return &DB{bdb: bdb}, nil
+}
+
+// isLocked tells badger's "directory lock" failure (flock held by another
+// process) from other errors. Badger formats the cause with %+v rather
+// than wrapping it, so its message is all there is to go on; the tests
+// catch a badger release that rewords it.
+func isLocked(err error) bool {
+	return errors.Is(err, syscall.EWOULDBLOCK) || strings.Contains(err.Error(), "Cannot acquire directory lock")
 }
 
 // checkManifest refuses a directory that holds badger tables or value logs

@@ -275,3 +275,17 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// A second Open of a store in use (in this process or another: badger
+// takes an flock on the directory) fails fast with ErrLocked, not badger's
+// text, and succeeds once the first is closed.
+func TestOpenLocked(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, dir)
+	_, err := Open(dir, Options{})
+	if !errors.Is(err, ErrLocked) || err.Error() != "store: in use by another process: "+dir {
+		t.Fatalf("err = %v, want ErrLocked", err)
+	}
+	db.Close()
+	open(t, dir).Close()
+}

@@ -176,6 +176,31 @@ func TestWalletMissingManifest(t *testing.T) {
 	}
 }
 
+// TestWalletParallelCommands: eight `cflow wallet did create` at once on
+// one wallet used to fail half the time with badger's raw lock message;
+// each now waits its turn.
+func TestWalletParallelCommands(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "w")
+	e := []string{"CFLOW_WALLET=" + dir, "CFLOW_WALLET_PASSPHRASE=correct horse"}
+	if r := cflow(t, e, nil, "wallet", "init"); r.code != 0 {
+		t.Fatal(r)
+	}
+	const n = 8
+	out := make(chan res, n)
+	for range n {
+		go func() { out <- cflow(t, e, nil, "wallet", "did", "create") }()
+	}
+	for range n {
+		if r := <-out; r.code != 0 || !strings.HasPrefix(r.out, "did:") {
+			t.Errorf("parallel wallet did create: %s", r)
+		}
+	}
+	r := cflow(t, e, nil, "wallet", "did", "list")
+	if got := strings.Count(r.out, "did:"); r.code != 0 || got != n {
+		t.Errorf("did list after %d parallel creates shows %d DIDs: %s", n, got, r)
+	}
+}
+
 func snapshot(t *testing.T, dir string) string {
 	t.Helper()
 	var b bytes.Buffer
