@@ -195,8 +195,10 @@ func grantErr(code, msg string) *OAuthError {
 // run in this order: request shape (RFC 8693 §2.1) → DPoP proof (RFC 9449
 // §4.3, when sent) → policy for the audience exists → presentation pipeline
 // (credential count before any signature, then signature, validity,
-// status, holder binding, audience) → per-holder rate limit → nonce single
-// use → policy (every credential, required rules, allow, scopes, claims).
+// status, holder binding, audience) → nonce single use → per-holder rate
+// limit (after the nonce, so replays of a used presentation do not count
+// against its holder) → policy (every credential, required rules, allow,
+// scopes, claims).
 func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (resp *TokenResponse, dec *Decision, oerr *OAuthError) {
 	var res *verifier.Result // nil when refused before verification
 	if g.cfg.Audit != nil {
@@ -251,10 +253,6 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (resp *Toke
 		e := res.Errors[0]
 		return nil, nil, grantErr(e.Code, e.Message)
 	}
-	if ok, wait := g.byHolder.allow(res.Holder, g.cfg.Now()); !ok {
-		return nil, nil, &OAuthError{Code: "slow_down", Description: "too many token requests for this holder",
-			Status: http.StatusTooManyRequests, RetryAfter: wait}
-	}
 	if res.Nonce == "" {
 		return nil, nil, grantErr(vc.CodeChallengeMismatch, "the presentation carries no nonce; get one from /v1/gateway/challenge")
 	}
@@ -266,6 +264,13 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (resp *Toke
 			return nil, nil, grantErr(vc.CodeNonceUnknown, "this presentation's nonce was not issued here or has expired")
 		}
 		return nil, nil, oauthErr("server_error", "nonce store unavailable")
+	}
+	// The holder is counted only now that its nonce is spent: anyone who
+	// saw a used presentation can replay it, and if replays counted they
+	// would lock its holder out. A refusal here has spent the nonce too.
+	if ok, wait := g.byHolder.allow(res.Holder, g.cfg.Now()); !ok {
+		return nil, nil, &OAuthError{Code: "slow_down", Description: "too many token requests for this holder; get a new challenge after Retry-After",
+			Status: http.StatusTooManyRequests, RetryAfter: wait}
 	}
 	requested := strings.Fields(req.Scope)
 	dec, err := pol.Evaluate(g.cfg.Issuer, Input{Holder: res.Holder, Credentials: res.Credentials,

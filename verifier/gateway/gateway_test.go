@@ -463,6 +463,28 @@ func TestRateLimits(t *testing.T) {
 		other := newParty(t)
 		r.token(t, other, "", r.iss.issue(t, other.did, []string{"EmployeeCredential"}, nil))
 	})
+	t.Run("ok/replays-do-not-lock-the-holder-out", func(t *testing.T) {
+		// Anyone who saw a used presentation can replay it; replays must
+		// not spend its holder's allowance (they are refused at the nonce).
+		r := newRig(t, rigOptions{limits: RateLimits{PerIP: 1e6, IPBurst: 1e6, PerHolder: 1, HolderBurst: 2}})
+		holder := newParty(t)
+		c := r.iss.issue(t, holder.did, []string{"EmployeeCredential"}, nil)
+		ch, _ := r.gw.NewChallenge(context.Background())
+		req := ExchangeRequest{GrantType: GrantTypeTokenExchange, SubjectTokenType: TokenTypeJWT, SubjectToken: holder.present(t, ch.Nonce, testIssuer, c)}
+		if _, _, oerr := r.gw.Exchange(context.Background(), req); oerr != nil {
+			t.Fatal(oerr)
+		}
+		for i := 0; i < 10; i++ {
+			if _, _, oerr := r.gw.Exchange(context.Background(), req); oerr == nil || oerr.VerificationCode != vc.CodeNonceReused {
+				t.Fatalf("replay %d: %+v", i, oerr)
+			}
+		}
+		r.token(t, holder, "", c) // the second of the burst is still there
+		_, _, oerr := r.exchange(t, holder, c)
+		if oerr == nil || oerr.Status != 429 {
+			t.Fatalf("third fresh exchange: %+v", oerr)
+		}
+	})
 }
 
 // TestSharedNonceStore is the replica seam: two gateways over one

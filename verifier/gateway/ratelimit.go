@@ -16,7 +16,7 @@ import (
 type RateLimits struct {
 	PerIP       rate.Limit // challenge, token, introspection requests per second per client IP
 	IPBurst     int
-	PerHolder   rate.Limit // token exchanges per second per holder DID (after its signature verified)
+	PerHolder   rate.Limit // token exchanges per second per holder DID (counted once its signature verified and its nonce was consumed)
 	HolderBurst int
 }
 
