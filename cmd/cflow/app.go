@@ -113,7 +113,12 @@ func openApp(cfg serverConfig) (*app, error) {
 	a.issuer.UseAuditor(events)
 	// Status lists (status_cmd.go): v verifies the list credentials; the
 	// verifier that replaces it also checks every credential's status.
-	checker, rt, err := enableStatus(cfg, db, a.issuer, v)
+	// Anchoring on the ledger (anchor.go): the issuer's anchors, the verifier's reader.
+	anch, err := openAnchoring(cfg, a.ledger.l)
+	if err != nil {
+		return fail(err)
+	}
+	checker, rt, err := enableStatus(cfg, db, a.issuer, v, anch)
 	if err != nil {
 		return fail(err)
 	}

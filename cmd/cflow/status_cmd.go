@@ -43,7 +43,7 @@ func addStatusFlags(f *pflag.FlagSet, c *statusConfig) {
 	f.DurationVar(&c.TTL, "status-ttl", d.TTL, "status list cache lifetime (ttl and Cache-Control max-age; the verifier's cache bound)")
 	f.BoolVar(&c.AllowPrivate, "allow-private-fetch", false, "let the verifier fetch status lists from loopback and private addresses")
 	f.StringVar(&c.Anchor, "status-anchor", d.Anchor, "ledger anchors of status lists: required, optional or off")
-	f.DurationVar(&c.AnchorLag, "status-anchor-lag", d.AnchorLag, "how long a status list newer than its anchor is accepted")
+	f.DurationVar(&c.AnchorLag, "status-anchor-lag", d.AnchorLag, "how long a status list version stays accepted after a newer one was anchored")
 }
 
 // statusRuntime is the running status-list machinery of an app.
@@ -62,8 +62,12 @@ func (r *statusRuntime) stop() {
 
 // enableStatus turns on status lists in the issuer (when it serves) and
 // returns the status checker for the verifier. listVerifier verifies the
-// status list credentials themselves (same resolver, no status check).
-func enableStatus(cfg serverConfig, db *store.DB, iss *issuer.Service, listVerifier *verifier.Verifier) (verifier.StatusChecker, *statusRuntime, error) {
+// status list credentials themselves (same resolver, no status check);
+// anch anchors published lists and reads anchors (anchor.go).
+func enableStatus(cfg serverConfig, db *store.DB, iss *issuer.Service, listVerifier *verifier.Verifier, anch *anchoring) (verifier.StatusChecker, *statusRuntime, error) {
+	if anch == nil {
+		anch = &anchoring{}
+	}
 	sc := cfg.Status
 	if sc == (statusConfig{}) {
 		sc = defaultStatusConfig()
@@ -76,6 +80,7 @@ func enableStatus(cfg serverConfig, db *store.DB, iss *issuer.Service, listVerif
 	if hasRole(cfg.Roles, "issuer") {
 		err := iss.EnableStatus(db, issuer.StatusConfig{
 			BaseURL: cfg.PublicURL, ListSize: sc.ListSize, PublishInterval: sc.PublishInterval, TTL: sc.TTL, Logger: cfg.Logger,
+			Anchorer: anch.anchorer,
 		})
 		if err != nil {
 			return nil, nil, err
@@ -102,6 +107,7 @@ func enableStatus(cfg serverConfig, db *store.DB, iss *issuer.Service, listVerif
 	})
 	checker, err := statuscheck.New(statuscheck.Config{
 		Verifier: listVerifier, Fetcher: fetch, TTL: sc.TTL, AnchorMode: mode, AnchorLag: sc.AnchorLag,
+		Anchors: anch.anchors,
 	})
 	if err != nil {
 		rt.stop()
