@@ -183,9 +183,13 @@ func (s *server) recoverer(next http.Handler) http.Handler {
 }
 
 // limitBody caps every request body; a larger one is refused with 413.
+// The gateway's OAuth endpoints answer RFC 6749 §5.2 errors, 413 included,
+// so their body is only capped here: the gateway refuses it, in its own
+// shape, when reading the form runs into the cap.
 func (s *server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.cfg.MaxBody {
+		oauth := r.URL.Path == gateway.TokenPath || r.URL.Path == gateway.IntrospectPath
+		if r.ContentLength > s.cfg.MaxBody && !oauth {
 			writeProblem(w, r, http.StatusRequestEntityTooLarge, ProblemTooLarge, "too_large", fmt.Sprintf("the body is over %d bytes", s.cfg.MaxBody))
 			return
 		}

@@ -83,7 +83,6 @@ func TestDIDStrings(t *testing.T) {
 
 // TestTokenEndpointInput: malformed token requests get RFC 6749 errors.
 func TestTokenEndpointInput(t *testing.T) {
-	finding(t)
 	s := start(t, "")
 	tok := s.URL + "/v1/gateway/token"
 	gt := "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token_type=urn:ietf:params:oauth:token-type:jwt"

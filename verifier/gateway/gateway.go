@@ -46,8 +46,9 @@ const (
 
 // Endpoint paths (the DPoP htu of a token request is Issuer + TokenPath).
 const (
-	TokenPath     = "/v1/gateway/token"
-	AuthorizePath = "/v1/gateway/authorize"
+	TokenPath      = "/v1/gateway/token"
+	AuthorizePath  = "/v1/gateway/authorize"
+	IntrospectPath = "/v1/gateway/introspect"
 )
 
 // Config wires a Gateway. Verifier and Nonces may be nil in a gateway that
