@@ -145,7 +145,7 @@ func NewRouter(cfg Config) http.Handler {
 		r.Post("/v1/gateway/authorize/*", cfg.Gateway.HandleAuthorize)
 		r.Post("/v1/gateway/introspect", cfg.Gateway.HandleIntrospect)
 		for _, u := range cfg.Upstreams {
-			p := cfg.Gateway.ProxyRoute(u.URL, gateway.ProxyOptions{Prefix: u.Prefix})
+			p := cfg.Gateway.ProxyRoute(u.URL, gateway.ProxyOptions{Prefix: u.Prefix, Logger: cfg.Logger})
 			r.Handle(strings.TrimSuffix(u.Prefix, "/")+"/*", p)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -193,6 +194,9 @@ type ProxyOptions struct {
 	// Prefix is the path prefix the route serves ("/api/"); a request whose
 	// path, dot segments resolved, leaves it is refused. Default "/".
 	Prefix string
+	// Logger receives upstream failures and the proxy's own error log;
+	// default slog.Default().
+	Logger *slog.Logger
 }
 
 // Proxy is ProxyRoute for a route that serves every path.
@@ -211,6 +215,9 @@ func (g *Gateway) Proxy(upstream *url.URL) http.Handler {
 func (g *Gateway) ProxyRoute(upstream *url.URL, o ProxyOptions) http.Handler {
 	if o.Prefix == "" {
 		o.Prefix = "/"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
 	rp := &httputil.ReverseProxy{
 		// Rewrite runs after ReverseProxy removed the hop-by-hop headers
@@ -234,6 +241,11 @@ func (g *Gateway) ProxyRoute(upstream *url.URL, o ProxyOptions) http.Handler {
 			IdleConnTimeout:       90 * time.Second,
 			MaxIdleConnsPerHost:   64,
 		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			upstreamFailed(o.Logger, upstream, w, r, err)
+		},
+		// What ReverseProxy logs by itself (a body copy cut short, say).
+		ErrorLog: slog.NewLogLogger(o.Logger.Handler(), slog.LevelWarn),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stripIdentity(r.Header) // before anything else
@@ -261,6 +273,21 @@ func (g *Gateway) ProxyRoute(upstream *url.URL, o ProxyOptions) http.Handler {
 		}
 		rp.ServeHTTP(w, r)
 	})
+}
+
+// upstreamFailed answers a request the upstream did not: 502 problem+json
+// (RFC 9110 §15.6.3), logged with the route and the cause; the query and
+// the headers stay out of the log, they may carry secrets. A client that
+// went away gets nothing written.
+func upstreamFailed(log *slog.Logger, upstream *url.URL, w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		log.LogAttrs(r.Context(), slog.LevelDebug, "proxy: client went away",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("upstream", upstream.Host))
+		return
+	}
+	log.LogAttrs(r.Context(), slog.LevelError, "proxy: upstream failed",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("upstream", upstream.Host), slog.String("error", err.Error()))
+	writeProblem(w, r, http.StatusBadGateway, ProblemBadGateway, CodeUpstream, "the upstream service could not be reached or did not answer in time")
 }
 
 // cleanPath resolves the dot segments of a decoded request path (RFC 3986

@@ -16,7 +16,7 @@ const (
 
 // Stable codes of the proxy's own refusals.
 const (
-	CodeInvalidPath = "invalid_path"     // a path with dot segments that leaves the route, a NUL or a backslash
+	CodeInvalidPath = "invalid_path"    // a path with dot segments that leaves the route, a NUL or a backslash
 	CodeUpstream    = "upstream_failed" // the upstream could not be reached or did not answer in time
 )
 

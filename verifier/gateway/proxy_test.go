@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -265,4 +266,38 @@ func mustPath(t *testing.T, uri string) string {
 		t.Fatal(err)
 	}
 	return u.Path
+}
+
+// TestProxyUpstreamDown: an upstream that cannot be reached gives 502
+// problem+json and one slog record naming the route, without the token.
+func TestProxyUpstreamDown(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	holder := newParty(t)
+	tok := r.token(t, holder, "", r.iss.issue(t, holder.did, []string{"EmployeeCredential"}, nil))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down, _ := url.Parse("http://" + ln.Addr().String())
+	ln.Close() // nothing listens there any more
+	var logs strings.Builder
+	proxy := r.gw.ProxyRoute(down, ProxyOptions{Prefix: "/api/", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	req := httptest.NewRequest(http.MethodGet, "/api/x?secret=1", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	w := serveReq(proxy, req)
+	var p map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil || w.Code != http.StatusBadGateway || w.Header().Get("Content-Type") != "application/problem+json" ||
+		p["type"] != ProblemBadGateway || p["code"] != CodeUpstream || p["status"] != float64(502) || p["instance"] != "/api/x" {
+		t.Fatalf("%d %s %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(logs.String()), &rec); err != nil {
+		t.Fatalf("want one JSON log record, got %q", logs.String())
+	}
+	if rec["level"] != "ERROR" || rec["msg"] != "proxy: upstream failed" || rec["path"] != "/api/x" || rec["upstream"] != down.Host || rec["error"] == "" {
+		t.Errorf("log %v", rec)
+	}
+	if strings.Contains(logs.String(), tok.AccessToken) || strings.Contains(logs.String(), "secret") {
+		t.Errorf("the log carries the token or the query: %s", logs.String())
+	}
 }
