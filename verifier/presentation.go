@@ -58,6 +58,13 @@ func (v *Verifier) presentation(ctx context.Context, r *Result, input any, o Opt
 	case string:
 		return v.jwtPresentation(ctx, r, in, o)
 	case map[string]any:
+		if vc.IsEnveloped(in) {
+			jwt, err := Enveloped(in, "vp") // enveloped.go
+			if err != nil {
+				return nil, "", "", err
+			}
+			return v.jwtPresentation(ctx, r, jwt, o)
+		}
 		return v.embeddedPresentation(ctx, r, in, o)
 	}
 	return nil, "", "", vc.Errorf(vc.CodeMalformed, "a presentation is a JWT string or a JSON object, got %T", input)

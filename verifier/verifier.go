@@ -170,8 +170,8 @@ func (v *Verifier) credential(ctx context.Context, r *Result, input any) (*Verif
 	case string:
 		return v.jwtCredential(ctx, r, in)
 	case map[string]any:
-		if in["type"] == "EnvelopedVerifiableCredential" {
-			jwt, err := Enveloped(in, "vc")
+		if vc.IsEnveloped(in) {
+			jwt, err := Enveloped(in, "vc") // enveloped.go
 			if err != nil {
 				return nil, err
 			}
@@ -180,19 +180,6 @@ func (v *Verifier) credential(ctx context.Context, r *Result, input any) (*Verif
 		return v.embeddedCredential(ctx, r, in)
 	}
 	return nil, vc.Errorf(vc.CodeMalformed, "a credential is a JWT string or a JSON object, got %T", input)
-}
-
-// Enveloped extracts the compact JWS from an EnvelopedVerifiableCredential
-// (kind "vc") or EnvelopedVerifiablePresentation ("vp"): VCDM 2.0 §4.13,
-// VC-JOSE-COSE §3.3 — the id is a data: URL of media type application/vc+jwt.
-func Enveloped(doc map[string]any, kind string) (string, error) {
-	id, _ := doc["id"].(string)
-	for _, mt := range []string{"data:application/" + kind + "+jwt,", "data:application/" + kind + "-ld+jwt,"} {
-		if jwt, ok := strings.CutPrefix(id, mt); ok && jwt != "" {
-			return jwt, nil
-		}
-	}
-	return "", vc.Errorf(vc.CodeCredentialInvalid, "an Enveloped%s id must be a data:application/%s+jwt URL", map[string]string{"vc": "VerifiableCredential", "vp": "VerifiablePresentation"}[kind], kind)
 }
 
 func (v *Verifier) jwtCredential(ctx context.Context, r *Result, token string) (*VerifiedCredential, error) {
