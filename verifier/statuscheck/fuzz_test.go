@@ -2,10 +2,13 @@ package statuscheck_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
+	"github.com/credentialflow/cflow/internal/status"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/verifier/statuscheck"
 )
@@ -35,6 +38,53 @@ func FuzzCheckStatusEntry(f *testing.F) {
 		err := c.CheckStatus(context.Background(), &vc.Credential{Issuer: "did:example:1", Status: []map[string]any{e}})
 		if err == nil || !codes[vc.CodeOf(err)] {
 			t.Fatalf("entry %s: %v", s, err)
+		}
+	})
+}
+
+// FuzzAnchorProperty feeds arbitrary credentialSubject.anchor values to a
+// required-mode checker: every outcome is nil (the anchor matched), or
+// status_list_invalid / status_unanchored / status_list_unavailable;
+// never a panic, never "not revoked" from a malformed anchor.
+func FuzzAnchorProperty(f *testing.F) {
+	f.Add(`{"chain":"eip155:1337","contract":"0xabababababababababababababababababababab","account":"0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"}`)
+	f.Add(`{"chain":"eip155:99","contract":"0xabababababababababababababababababababab","account":"0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"}`)
+	f.Add(`{"chain":"eip155:01","contract":"0xab","account":null}`)
+	f.Add(`"eip155:1337"`)
+	f.Add(`[]`)
+	enc := encoded(f, status.MinEntries)
+	const u = "https://example.com/s/1"
+	f.Fuzz(func(t *testing.T, s string) {
+		var anchor any
+		if json.Unmarshal([]byte(s), &anchor) != nil {
+			return
+		}
+		doc := map[string]any{
+			"@context": []any{vc.ContextV2}, "id": u,
+			"type": []any{"VerifiableCredential", "BitstringStatusListCredential"}, "issuer": "did:example:issuer",
+			"credentialSubject": map[string]any{"id": u + "#list", "type": "BitstringStatusList",
+				"statusPurpose": "revocation", "encodedList": enc, "anchor": anchor},
+		}
+		body, err := json.Marshal(doc)
+		if err != nil {
+			return
+		}
+		a := anchors{u: {{Hash: sha256.Sum256(body), At: time.Now()}}}
+		c, err := statuscheck.New(statuscheck.Config{Verifier: trustJSON{}, AnchorMode: statuscheck.AnchorRequired, Anchors: a,
+			Fetcher: statuscheck.FetcherFunc(func(context.Context, string) ([]byte, error) { return body, nil })})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = c.CheckStatus(context.Background(), credential(t, "did:example:issuer", entry(u, "revocation", 1)))
+		switch code := vc.CodeOf(err); code {
+		case "", vc.CodeStatusInvalid, vc.CodeStatusUnanchored, vc.CodeStatusUnavailable:
+		default:
+			t.Fatalf("anchor %s: code %q (%v)", s, code, err)
+		}
+		if err == nil {
+			if m, _ := anchor.(map[string]any); m == nil || m["chain"] != testRef.Chain {
+				t.Fatalf("anchor %s accepted", s)
+			}
 		}
 	})
 }
