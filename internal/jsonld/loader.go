@@ -30,6 +30,12 @@ var standardContexts = map[string]string{
 	"https://www.w3.org/ns/credentials/status/v1":      "vc-bitstring-status-list-v1.jsonld",
 	"https://www.w3.org/ns/did/v1":                     "did-v1.jsonld",
 	"https://w3id.org/security/suites/ed25519-2020/v1": "ed25519-2020-v1.jsonld",
+	// Legacy Linked Data proof suites (Ed25519Signature2018,
+	// JsonWebSignature2020): published W3C CCG documents, verification only.
+	"https://w3id.org/security/v1":                     "security-v1.jsonld",
+	"https://w3id.org/security/v2":                     "security-v2.jsonld",
+	"https://w3id.org/security/suites/ed25519-2018/v1": "ed25519-2018-v1.jsonld",
+	"https://w3id.org/security/suites/jws-2020/v1":     "jws-2020-v1.jsonld",
 }
 
 // exampleContexts are the contexts the W3C specifications and test vectors
