@@ -141,7 +141,7 @@ func runDemo(ctx context.Context, out io.Writer, keep bool) error {
 	d.detail("claims: %s", compactJSON(cred["credentialSubject"]))
 	d.detail("credential (JWT): %s…", jwt[:60])
 
-	v := newCLIVerifier()
+	v := newOfflineVerifier()
 	entry, err := w.Receive(ctx, []byte(jwt), v, false)
 	if err != nil {
 		return err

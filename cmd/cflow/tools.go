@@ -21,6 +21,7 @@ import (
 	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 	"github.com/credentialflow/cflow/verifier"
+	"github.com/credentialflow/cflow/verifier/statuscheck"
 )
 
 // MaxInput bounds a file or stdin read by the CLI.
@@ -83,11 +84,15 @@ func newDIDCmd() *cobra.Command {
 // newVerifyCmd: exit 0 verified, 1 not verified, 2 unreadable input or usage error.
 func newVerifyCmd() *cobra.Command {
 	var challenge, domain string
+	var allowPrivate bool
 	cmd := &cobra.Command{
 		Use:   "verify FILE|-",
 		Short: "Verify a credential or presentation (JWT or JSON) and print the result as JSON",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := applyConfig(cmd); err != nil {
+				return err
+			}
 			raw, err := readInput(args[0])
 			if err != nil {
 				return err
@@ -111,7 +116,10 @@ func newVerifyCmd() *cobra.Command {
 				// script that asked for a challenge must not get exit 0 for one.
 				return usageErr("--challenge and --domain check presentations; %s holds a credential", args[0])
 			}
-			v := newCLIVerifier()
+			v, err := newCLIVerifier(allowPrivate)
+			if err != nil {
+				return err
+			}
 			var res *verifier.Result
 			if isVP {
 				res = v.VerifyPresentation(cmd.Context(), input, verifier.Options{Challenge: challenge, Domain: domain})
@@ -129,6 +137,7 @@ func newVerifyCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&challenge, "challenge", "", "expected presentation challenge (nonce)")
 	cmd.Flags().StringVar(&domain, "domain", "", "expected presentation domain (aud)")
+	cmd.Flags().BoolVar(&allowPrivate, "allow-private-fetch", false, "fetch status lists from loopback and private addresses too")
 	return cmd
 }
 
@@ -208,13 +217,32 @@ func hasType(m map[string]any, t string) bool {
 	return false
 }
 
-// newCLIVerifier is the verifier of the stand-alone commands (verify, the
-// wallet, the demo's holder): DIDs resolved offline, JWT and Data Integrity
-// proofs, JSON-LD contexts only from the binary.
-func newCLIVerifier() *verifier.Verifier {
+// newCLIVerifier is the verifier of `cflow verify` and `cflow wallet
+// refresh`: offline DID resolution, JWT and Data Integrity proofs, JSON-LD
+// contexts only from the binary, and credential status fetched over
+// HTTP(S) — from loopback and private addresses only when allowPrivate
+// (--allow-private-fetch, CFLOW_ALLOW_PRIVATE_FETCH). Ledger anchors are
+// not consulted here: the CLI has no chain.
+func newCLIVerifier(allowPrivate bool) (*verifier.Verifier, error) {
+	cfg := offlineVerifierConfig()
+	// Status list credentials are verified like any credential, minus their
+	// own status check.
+	checker, err := statuscheck.New(statuscheck.Config{Verifier: verifier.New(cfg), AllowPrivate: allowPrivate, AnchorMode: statuscheck.AnchorOff})
+	if err != nil {
+		return nil, fmt.Errorf("status checker: %w", err)
+	}
+	cfg.Status = checker
+	return verifier.New(cfg), nil
+}
+
+// newOfflineVerifier checks everything but status, which needs the network:
+// the wallet verifies what it receives with it and reports status as not
+// checked; `cflow wallet refresh` checks status later.
+func newOfflineVerifier() *verifier.Verifier { return verifier.New(offlineVerifierConfig()) }
+
+func offlineVerifierConfig() verifier.Config {
 	r := newResolver()
-	return verifier.New(verifier.Config{Resolver: r,
-		Proofs: verifier.NewDataIntegrityProofs(dataintegrity.New(jsonld.New(), nil), r)})
+	return verifier.Config{Resolver: r, Proofs: verifier.NewDataIntegrityProofs(dataintegrity.New(jsonld.New(), nil), r)}
 }
 
 func trimURL(s string) string { return strings.TrimSuffix(s, "/") }

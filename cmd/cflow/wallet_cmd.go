@@ -232,7 +232,7 @@ func newWalletReceiveCmd(open openFunc) *cobra.Command {
 					return err
 				}
 			}
-			v := newCLIVerifier()
+			v := newOfflineVerifier()
 			e, err := w.Receive(cmd.Context(), raw, v, force)
 			switch {
 			case errors.Is(err, wallet.ErrInput), errors.Is(err, wallet.ErrUnsupported):
