@@ -61,7 +61,7 @@ func env(extra ...string) []string {
 		}
 		out = append(out, kv)
 	}
-	return append(append(out, "XDG_CONFIG_HOME="+configHome, "CFLOW_ADMIN_TOKEN="+adminToken), extra...)
+	return append(append(out, "XDG_CONFIG_HOME="+configHome, "CFLOW_ADMIN_TOKEN="+adminToken, "CFLOW_ALLOW_PRIVATE_FETCH=true"), extra...)
 }
 
 // adminToken is the servers' admin token here; do sends it on the issuer's

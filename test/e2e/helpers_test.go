@@ -75,7 +75,9 @@ func childEnv(extra ...string) []string {
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "XDG_CONFIG_HOME="+configHome, "CFLOW_ADMIN_TOKEN="+adminToken)
+	// Servers here are on loopback: fetching status lists from them needs
+	// the private-address guard lifted (issue 4: "the tests set it").
+	env = append(env, "XDG_CONFIG_HOME="+configHome, "CFLOW_ADMIN_TOKEN="+adminToken, "CFLOW_ALLOW_PRIVATE_FETCH=true")
 	return append(env, extra...)
 }
 
