@@ -253,22 +253,33 @@ func (e *Engine) verifyOne(ctx context.Context, base map[string]any, all []map[s
 	// Suite allow-list (VC Data Integrity §4.4 step 6; §3 of each suite spec).
 	var s suite
 	var ok bool
-	switch typ := str(p["type"]); typ {
-	case TypeDataIntegrityProof:
+	typ := str(p["type"])
+	_, isJWS := jwsSuites[typ] // jws.go: Ed25519Signature2018, JsonWebSignature2020
+	switch {
+	case typ == TypeDataIntegrityProof:
 		s, ok = dataIntegritySuites[str(p["cryptosuite"])]
 		if !ok {
 			return newError(CodeProofTypeUnsupported, nil, "cryptosuite %q is not supported", str(p["cryptosuite"]))
 		}
+	case isJWS:
+		// RDF Dataset Canonicalization and SHA-256 (lds-ed25519-2018 §3,
+		// lds-jws2020 §2.2); the key is checked against the JWS alg.
+		s = suite{name: typ, canon: canonRDFC}
 	default:
 		s, ok = legacySuites[typ]
 		if !ok {
 			return newError(CodeProofTypeUnsupported, nil, "proof type %q is not supported", typ)
 		}
 	}
-	// Required members (VC Data Integrity §2.1).
-	vm, purpose, pv := str(p["verificationMethod"]), str(p["proofPurpose"]), str(p["proofValue"])
+	// Required members (VC Data Integrity §2.1; the JWS suites carry the
+	// signature in jws instead of proofValue).
+	valueKey := "proofValue"
+	if isJWS {
+		valueKey = "jws"
+	}
+	vm, purpose, pv := str(p["verificationMethod"]), str(p["proofPurpose"]), str(p[valueKey])
 	if vm == "" || purpose == "" || pv == "" {
-		return newError(CodeProofMalformed, nil, "proof needs verificationMethod, proofPurpose and proofValue strings")
+		return newError(CodeProofMalformed, nil, "proof needs verificationMethod, proofPurpose and %s strings", valueKey)
 	}
 	// Proof purpose (VC Data Integrity §4.4 step 7, §2.2).
 	if purpose != expect.Purpose {
@@ -315,7 +326,7 @@ func (e *Engine) verifyOne(ctx context.Context, base map[string]any, all []map[s
 	}
 	// Proof options; a proof @context must be a prefix of the document's
 	// and then stands for it (vc-di-eddsa §3.3.2 / §3.4.2 steps 3-4).
-	cfg := without(p, "proofValue")
+	cfg := without(p, valueKey)
 	if pc, has := p["@context"]; has {
 		if !contextPrefix(pc, base["@context"]) {
 			return newError(CodeProofMalformed, nil, "proof @context is not a prefix of the document @context")
@@ -329,7 +340,14 @@ func (e *Engine) verifyOne(ctx context.Context, base map[string]any, all []map[s
 		cfg["@context"] = c
 	}
 
-	sig, err := decodeProofValue(pv)
+	var sig []byte
+	var ja jwsAlg
+	var err error
+	if isJWS {
+		ja, err = parseDetachedJWS(typ, pv)
+	} else {
+		sig, err = decodeProofValue(pv)
+	}
 	if err != nil {
 		return err
 	}
@@ -340,15 +358,23 @@ func (e *Engine) verifyOne(ctx context.Context, base map[string]any, all []map[s
 		}
 		return newError(CodeKeyUnresolved, err, "cannot resolve %s", vm)
 	}
-	h, ok := hashFor(s, pub)
-	if !ok && isP384(pub) && s.key == keyECDSA {
-		return newError(CodeProofTypeUnsupported, nil, "%s with P-384 is not supported (needs RDFC-1.0 with SHA-384)", s.name)
-	}
-	if !ok {
-		return newError(CodeKeyTypeMismatch, nil, "a %T key cannot verify %s", pub, s.name)
-	}
-	if len(sig) != sigSize(pub) {
-		return newError(CodeSignatureInvalid, nil, "proofValue has %d bytes, want %d", len(sig), sigSize(pub))
+	var h crypto.Hash
+	if isJWS {
+		if !ja.fits(pub) {
+			return newError(CodeKeyTypeMismatch, nil, "a %T key cannot verify jws alg %s", pub, ja.alg)
+		}
+		h = crypto.SHA256
+	} else {
+		h, ok = hashFor(s, pub)
+		if !ok && isP384(pub) && s.key == keyECDSA {
+			return newError(CodeProofTypeUnsupported, nil, "%s with P-384 is not supported (needs RDFC-1.0 with SHA-384)", s.name)
+		}
+		if !ok {
+			return newError(CodeKeyTypeMismatch, nil, "a %T key cannot verify %s", pub, s.name)
+		}
+		if len(sig) != sigSize(pub) {
+			return newError(CodeSignatureInvalid, nil, "proofValue has %d bytes, want %d", len(sig), sigSize(pub))
+		}
 	}
 
 	key := fmt.Sprintf("%d/%d/%s", s.canon, h, chainKey)
@@ -365,6 +391,9 @@ func (e *Engine) verifyOne(ctx context.Context, base map[string]any, all []map[s
 	}
 	data := make([]byte, 0, len(cfgHash)+len(docHash))
 	data = append(append(data, cfgHash...), docHash...)
+	if isJWS {
+		return verifyDetachedJWS(pv, ja, pub, data)
+	}
 	if !verifyHashData(pub, h, data, sig) {
 		return newError(CodeSignatureInvalid, nil, "signature by %s does not verify", vm)
 	}
