@@ -23,9 +23,12 @@ import (
 	"github.com/hyperledger/aries-framework-go/pkg/doc/signature/suite/jsonwebsignature2020"
 	ariesverifiable "github.com/hyperledger/aries-framework-go/pkg/doc/verifiable"
 
+	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/did/didkey"
 	"github.com/credentialflow/cflow/internal/jsonld"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
+	"github.com/credentialflow/cflow/verifier"
 )
 
 // p256Signer is an aries signer that makes JWS ES256 signatures (r||s).
@@ -58,13 +61,13 @@ func (l ariesLoader) LoadDocument(u string) (*jsonldld.RemoteDocument, error) {
 
 // ariesSignLegacy has aries-framework-go v0.3.2 sign a VCDM 1.1 credential
 // with a JWS-based linked data suite and returns it as JSON.
-func ariesSignLegacy(t *testing.T, proofType string, s signer.SignatureSuite, contexts []any, ld ariesLoader) map[string]any {
+func ariesSignLegacy(t *testing.T, proofType string, s signer.SignatureSuite, contexts []any, ld ariesLoader, issuer, vm string) map[string]any {
 	t.Helper()
 	unsigned, _ := json.Marshal(map[string]any{
 		"@context":          contexts,
 		"id":                "urn:uuid:7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
 		"type":              []any{"VerifiableCredential"},
-		"issuer":            "did:example:issuer",
+		"issuer":            issuer,
 		"issuanceDate":      "2024-05-01T12:00:00Z",
 		"credentialSubject": map[string]any{"id": "did:example:holder-1"},
 	})
@@ -77,7 +80,7 @@ func ariesSignLegacy(t *testing.T, proofType string, s signer.SignatureSuite, co
 	err = cred.AddLinkedDataProof(&ariesverifiable.LinkedDataProofContext{
 		SignatureType: proofType, Suite: s,
 		SignatureRepresentation: ariesverifiable.SignatureJWS, Created: &created,
-		VerificationMethod: "did:example:issuer#key-1", Purpose: "assertionMethod",
+		VerificationMethod: vm, Purpose: "assertionMethod",
 	}, ariesjsonld.WithDocumentLoader(ld))
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +124,11 @@ func TestAriesLegacySuites(t *testing.T) {
 			[]any{vc.ContextV1, "https://w3id.org/security/suites/jws-2020/v1"}, &p256.PublicKey, "ES256"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			doc := ariesSignLegacy(t, tc.proofType, tc.suite, tc.contexts, ld)
+			issuer, err := didkey.New(tc.pub)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := ariesSignLegacy(t, tc.proofType, tc.suite, tc.contexts, ld, issuer, holderVM(issuer))
 			proof := doc["proof"].(map[string]any)
 			jwsValue, _ := proof["jws"].(string)
 			if proof["type"] != tc.proofType || !strings.Contains(jwsValue, "..") {
@@ -133,6 +140,12 @@ func TestAriesLegacySuites(t *testing.T) {
 			}
 			if err := verify(doc, tc.pub); err != nil {
 				t.Fatalf("ours: %v", err)
+			}
+			// The whole verifier pipeline, resolving the did:key issuer.
+			resolver := did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}})
+			v := verifier.New(verifier.Config{Resolver: resolver, Proofs: verifier.NewDataIntegrityProofs(engine, resolver)})
+			if r := v.VerifyCredential(context.Background(), doc); !r.Verified || r.Credential.Format != "ldp_vc" {
+				t.Fatalf("verifier: %+v", r.Errors)
 			}
 			if tc.proofType == dataintegrity.TypeEd25519Signature2018 {
 				raw, _ := json.Marshal(doc)
