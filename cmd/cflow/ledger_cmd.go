@@ -116,15 +116,27 @@ func openLedger(cfg serverConfig) (*ledger.Ledger, error) {
 }
 
 // serverResolver is the server's DID resolver: did:key and did:jwk, and
-// did:ethr on the ledger when there is one, behind one TTL cache. DIDs the
-// issuer just changed skip the cache for one TTL (see changed).
+// did:ethr on the ledger when there is one, behind one TTL cache. A DID the
+// issuer just changed is answered from a small cache of its own, filled
+// after the change, until every entry the main cache may hold from before
+// the change has expired (one TTL).
 type serverResolver struct {
 	cached did.Resolver
 	direct did.Resolver // the registry without the cache
 	ttl    time.Duration
 
 	mu    sync.Mutex
-	fresh map[string]time.Time // DID → until when the cache is bypassed
+	fresh map[string]*freshDID // lower-case DID → answers since its last change
+}
+
+type freshDID struct {
+	until time.Time                  // when the main cache is trusted again
+	res   map[string]freshResolution // DID URL as asked → answer
+}
+
+type freshResolution struct {
+	res *did.Resolution
+	at  time.Time
 }
 
 func newServerResolver(l *ledger.Ledger, lc ledgerConfig) (*serverResolver, *didethr.Resolver, error) {
@@ -143,7 +155,7 @@ func newServerResolver(l *ledger.Ledger, lc ledgerConfig) (*serverResolver, *did
 	reg := did.NewRegistry(methods)
 	return &serverResolver{
 		cached: did.NewCache(reg, did.CacheOptions{TTL: lc.CacheTTL, ServeStale: lc.ServeStale}),
-		direct: reg, ttl: lc.CacheTTL, fresh: map[string]time.Time{},
+		direct: reg, ttl: lc.CacheTTL, fresh: map[string]*freshDID{},
 	}, ethr, nil
 }
 
@@ -152,24 +164,44 @@ func (s *serverResolver) Resolve(ctx context.Context, d string) (*did.Resolution
 	if i := strings.IndexAny(base, "?#"); i >= 0 {
 		base = base[:i]
 	}
+	key, now := strings.ToLower(base), time.Now()
 	s.mu.Lock()
-	until, ok := s.fresh[strings.ToLower(base)]
-	if ok && time.Now().After(until) {
-		delete(s.fresh, strings.ToLower(base))
+	f, ok := s.fresh[key]
+	if ok && now.After(f.until) {
+		delete(s.fresh, key)
 		ok = false
 	}
-	s.mu.Unlock()
+	var hit *did.Resolution
 	if ok {
-		return s.direct.Resolve(ctx, d)
+		if e, found := f.res[d]; found && now.Sub(e.at) < s.ttl {
+			hit = e.res
+		}
 	}
-	return s.cached.Resolve(ctx, d)
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		return s.cached.Resolve(ctx, d)
+	case hit != nil:
+		return hit, nil
+	}
+	res, err := s.direct.Resolve(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	// Only if no change came in meanwhile: res may predate it.
+	if cur := s.fresh[key]; cur == f && len(f.res) < 64 {
+		f.res[d] = freshResolution{res: res, at: now}
+	}
+	s.mu.Unlock()
+	return res, nil
 }
 
-// changed makes the next TTL's resolutions of d read the ledger: a document
-// cached before a rotation would not list the new key.
+// changed makes resolutions of d read the ledger again: a document cached
+// before a rotation would not list the new key.
 func (s *serverResolver) changed(d string) {
 	s.mu.Lock()
-	s.fresh[strings.ToLower(d)] = time.Now().Add(s.ttl)
+	s.fresh[strings.ToLower(d)] = &freshDID{until: time.Now().Add(s.ttl), res: map[string]freshResolution{}}
 	s.mu.Unlock()
 }
 
