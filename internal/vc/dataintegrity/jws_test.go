@@ -24,7 +24,7 @@ const legacyCredential = `{
 
 // signLegacy adds a detached-JWS proof the way jsonld-signatures does (the
 // proof options take the document's @context), with header hdr.
-func signLegacy(t *testing.T, e *Engine, doc map[string]any, typ string, kp keyPair, alg jwa.SignatureAlgorithm, hdr map[string]any) map[string]any {
+func signLegacy(t testing.TB, e *Engine, doc map[string]any, typ string, kp keyPair, alg jwa.SignatureAlgorithm, hdr map[string]any) map[string]any {
 	t.Helper()
 	proof := map[string]any{"type": typ, "created": "2024-05-01T12:00:00Z", "verificationMethod": kp.vm, "proofPurpose": "assertionMethod"}
 	cfg := without(proof)
@@ -139,4 +139,21 @@ func FuzzParseDetachedJWS(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkVerifyEd25519Signature2018 is beside BenchmarkVerify's
+// eddsa-rdfc-2022: the same canonicalization, plus a jwx JWS check.
+func BenchmarkVerifyEd25519Signature2018(b *testing.B) {
+	e := New(jsonld.New(), nil)
+	ed, _, _ := genKeys(b)
+	doc := parse(b, legacyCredential)
+	doc["@context"] = []any{"https://www.w3.org/2018/credentials/v1"}
+	signed := signLegacy(b, e, doc, TypeEd25519Signature2018, ed, jwa.EdDSA, map[string]any{"b64": false, "crit": []string{"b64"}})
+	keys := newLocalKeys(ed)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Verify(context.Background(), signed, keys, Expect{}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
