@@ -231,7 +231,7 @@ func (w *Wallet) Delete(id string) error {
 	if err := w.creds.Delete(key); err != nil {
 		return fmt.Errorf("wallet: delete %s: %w", id, err)
 	}
-	return nil
+	return w.forgetStatus(key) // status.go
 }
 
 // resolveID maps an id or a unique prefix of one to the stored key.

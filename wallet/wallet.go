@@ -14,8 +14,9 @@
 // it opens, let alone changes, anything; changing the passphrase or raising
 // the KDF cost rewrites only the header.
 //
-// The wallet does not talk to issuers (OpenID4VCI) or verifiers (OpenID4VP)
-// yet, and it does not check credential status.
+// Refresh re-checks the stored credentials, status lists included, and
+// records each one's standing (status.go). The wallet does not talk to
+// issuers (OpenID4VCI) or verifiers (OpenID4VP) yet.
 package wallet
 
 import (
