@@ -56,7 +56,8 @@ type Refreshed struct {
 // credential the verifier refuses is revoked, suspended, expired or
 // invalid (with the verifier's code); one whose status list could not be
 // read (status_list_unavailable), or that v did not check, is unknown —
-// never valid. A nil v is the wallet's own verifier (did:key, did:jwk,
+// never valid. A credential found revoked stays revoked, with the time it
+// was found so. A nil v is the wallet's own verifier (did:key, did:jwk,
 // embedded JSON-LD contexts) with status lists fetched over HTTP(S),
 // loopback and private addresses refused.
 //
@@ -77,6 +78,17 @@ func (w *Wallet) Refresh(ctx context.Context, v *verifier.Verifier) ([]Refreshed
 	for _, e := range entries {
 		if err := ctx.Err(); err != nil {
 			return out, fmt.Errorf("wallet: refresh: %w", err)
+		}
+		// Revocation is permanent (Bitstring Status List §2.1, "revocation":
+		// "cannot be reversed"): once seen, it is not asked again, and a
+		// list that later cannot be read, or reads otherwise, does not undo it.
+		prev, found, err := w.getStatus(e.ID)
+		if err != nil {
+			return out, err
+		}
+		if found && prev.Status == StatusRevoked {
+			out = append(out, Refreshed{Entry: e, Status: prev})
+			continue
 		}
 		st := check(ctx, v, e)
 		st.CheckedAt = w.now().UTC()

@@ -212,11 +212,23 @@ func TestRefresh(t *testing.T) {
 	s.setStatus(credentialID(t, ldp), "suspension", false)
 	refreshUntil(t, w, map[string]string{jwt.ID: StatusRevoked, ldp.ID: StatusValid, kept.ID: StatusValid})
 
-	s.srv.Close()
-	got = refreshUntil(t, w, map[string]string{jwt.ID: StatusUnknown, ldp.ID: StatusUnknown, kept.ID: StatusUnknown})
+	var revokedAt time.Time
 	for _, r := range got {
-		if r.Status.Code != vc.CodeStatusUnavailable {
-			t.Errorf("server gone %s: code %q, want %s", r.Entry.Format, r.Status.Code, vc.CodeStatusUnavailable)
+		if r.Entry.ID == jwt.ID {
+			revokedAt = r.Status.CheckedAt
+		}
+	}
+	s.srv.Close()
+	got = refreshUntil(t, w, map[string]string{jwt.ID: StatusRevoked, ldp.ID: StatusUnknown, kept.ID: StatusUnknown})
+	for _, r := range got {
+		switch {
+		case r.Entry.ID == jwt.ID:
+			// Revocation is permanent: an unreachable list does not undo it.
+			if r.Status.Code != vc.CodeRevoked || !r.Status.CheckedAt.Equal(revokedAt) {
+				t.Errorf("ok/revoked-sticks: %+v (revoked seen at %s)", r.Status, revokedAt)
+			}
+		case r.Status.Code != vc.CodeStatusUnavailable:
+			t.Errorf("ok/server-gone %s: code %q, want %s", r.Entry.Format, r.Status.Code, vc.CodeStatusUnavailable)
 		}
 	}
 
