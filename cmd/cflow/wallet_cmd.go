@@ -74,6 +74,7 @@ func newWalletCmd() *cobra.Command {
 		newWalletDeleteCmd(open),
 		newWalletPresentCmd(open),
 		newWalletTokenCmd(open),
+		newWalletRefreshCmd(open), // wallet_refresh.go
 	)
 	return cmd
 }
@@ -271,15 +272,21 @@ func newWalletListCmd(open openFunc) *cobra.Command {
 				return err
 			}
 			now := time.Now()
+			statuses := make([]wallet.CredentialStatus, len(entries))
+			for i, e := range entries {
+				if statuses[i], err = w.Status(e, now); err != nil {
+					return err
+				}
+			}
 			if asJSON {
 				type row struct {
 					wallet.Entry
-					Status string `json:"status"`
-					Raw    string `json:"raw,omitempty"`
+					statusRow        // wallet_refresh.go
+					Raw       string `json:"raw,omitempty"`
 				}
 				rows := make([]row, len(entries))
 				for i, e := range entries {
-					rows[i] = row{Entry: e, Status: status(e, now)}
+					rows[i] = row{Entry: e, statusRow: newStatusRow(statuses[i])}
 				}
 				return printJSON(cmd.OutOrStdout(), rows)
 			}
@@ -289,8 +296,8 @@ func newWalletListCmd(open openFunc) *cobra.Command {
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tTYPES\tISSUER\tSTATUS")
-			for _, e := range entries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.ID, strings.Join(shownTypes(e.Types), ","), abbrev(e.Issuer, 40), status(e, now))
+			for i, e := range entries {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.ID, strings.Join(shownTypes(e.Types), ","), abbrev(e.Issuer, 40), shownStatus(statuses[i]))
 			}
 			return tw.Flush()
 		},
@@ -314,12 +321,16 @@ func newWalletShowCmd(open openFunc) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			st, err := w.Status(e, time.Now())
+			if err != nil {
+				return err
+			}
 			out := struct {
 				wallet.Entry
-				Status     string         `json:"status"`
+				statusRow                 // wallet_refresh.go
 				Credential map[string]any `json:"credential,omitempty"`
 				Raw        string         `json:"raw"` // shadows Entry.Raw to print it last
-			}{Entry: e, Status: status(e, time.Now()), Raw: e.Raw}
+			}{Entry: e, statusRow: newStatusRow(st), Raw: e.Raw}
 			// Decoded for display only; it was verified when received.
 			if e.Format == wallet.FormatLDPVC {
 				if doc, err := e.Credential(); err == nil {
@@ -508,14 +519,6 @@ func shownTypes(types []string) []string {
 		return types
 	}
 	return out
-}
-
-// status is "valid" or "expired"; revocation is not checked by the wallet yet.
-func status(e wallet.Entry, now time.Time) string {
-	if e.Expired(now) {
-		return "expired"
-	}
-	return "valid"
 }
 
 // abbrev shortens a long DID in the middle so the table stays readable.
