@@ -209,7 +209,10 @@ func (l *Log) run() {
 // the head key and retry, so sequence numbers stay unique and contiguous.
 func (l *Log) write(batch []*request) error {
 	now := l.now().UTC()
-	err := l.db.Update(func(tx store.Tx) error {
+	// Batch (group commit) lets the batch share its commit and WAL sync
+	// with other writers of the store, such as the gateway's nonce
+	// consumption; it runs alone in a transaction if it fails after writing.
+	err := l.db.Batch(func(tx store.Tx) error {
 		h, err := readHead(tx.Get(l.head, headKey))
 		if err != nil {
 			return err

@@ -289,3 +289,152 @@ func TestOpenLocked(t *testing.T) {
 	db.Close()
 	open(t, dir).Close()
 }
+
+// TestBatch checks the group commit: concurrent calls share transactions
+// yet each behaves as if it had committed alone, in some order.
+func TestBatch(t *testing.T) {
+	errRefused := errors.New("refused")
+	t.Run("ok/take-exactly-once", func(t *testing.T) {
+		db := open(t, t.TempDir())
+		defer db.Close()
+		b := db.Bucket("nonce")
+		for round := range 10 {
+			key := fmt.Sprintf("n%d", round)
+			if err := b.Create(key, []byte("1"), 0); err != nil {
+				t.Fatal(err)
+			}
+			var wins, misses atomic.Int32
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					err := db.Batch(func(tx Tx) error {
+						if _, err := tx.Get(b, key); err != nil {
+							return err
+						}
+						return tx.Delete(b, key)
+					})
+					switch {
+					case err == nil:
+						wins.Add(1)
+					case errors.Is(err, ErrNotFound):
+						misses.Add(1)
+					default:
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if wins.Load() != 1 || misses.Load() != 15 {
+				t.Fatalf("round %d: %d winners, %d misses", round, wins.Load(), misses.Load())
+			}
+		}
+	})
+	t.Run("ok/failed-call-leaves-the-others", func(t *testing.T) {
+		db := open(t, t.TempDir())
+		defer db.Close()
+		b := db.Bucket("b")
+		var wg sync.WaitGroup
+		errs := make([]error, 64)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Batch(func(tx Tx) error {
+					switch i % 3 {
+					case 1: // refuses before writing
+						return errRefused
+					case 2: // writes, then refuses: none of it may stay
+						if err := tx.Put(b, fmt.Sprintf("k%02d", i), []byte("x"), 0); err != nil {
+							return err
+						}
+						return errRefused
+					}
+					return tx.Put(b, fmt.Sprintf("k%02d", i), []byte("v"), 0)
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			want := error(nil)
+			if i%3 != 0 {
+				want = errRefused
+			}
+			if !errors.Is(err, want) {
+				t.Errorf("call %d: error %v, want %v", i, err, want)
+			}
+			_, gerr := b.Get(fmt.Sprintf("k%02d", i))
+			if stored := gerr == nil; stored != (i%3 == 0) {
+				t.Errorf("call %d: stored %v", i, stored)
+			}
+		}
+	})
+	t.Run("ok/sees-earlier-calls", func(t *testing.T) {
+		db := open(t, t.TempDir())
+		defer db.Close()
+		b := db.Bucket("ctr")
+		var wg sync.WaitGroup
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := db.Batch(func(tx Tx) error {
+					raw, err := tx.Get(b, "n")
+					if err != nil && !errors.Is(err, ErrNotFound) {
+						return err
+					}
+					return tx.Put(b, "n", append(raw, '+'), 0)
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		raw, err := b.Get("n")
+		if err != nil || len(raw) != 50 {
+			t.Fatalf("counter %q (%d), %v; want 50", raw, len(raw), err)
+		}
+	})
+	t.Run("ok/durable-across-reopen", func(t *testing.T) {
+		dir := t.TempDir()
+		db := open(t, dir)
+		b := db.Bucket("b")
+		if err := db.Batch(func(tx Tx) error { return tx.Put(b, "k", []byte("v"), 0) }); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		db = open(t, dir)
+		defer db.Close()
+		if v, err := db.Bucket("b").Get("k"); err != nil || string(v) != "v" {
+			t.Fatalf("after reopen: %q, %v", v, err)
+		}
+	})
+	t.Run("fail/closed", func(t *testing.T) {
+		db := open(t, t.TempDir())
+		db.Close()
+		if err := db.Batch(func(Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+			t.Fatalf("Batch after Close: %v, want ErrClosed", err)
+		}
+	})
+}
+
+func BenchmarkBatch(b *testing.B) {
+	db, err := Open(b.TempDir(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	bk := db.Bucket("b")
+	var n atomic.Int64
+	b.SetParallelism(4)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k := fmt.Sprint(n.Add(1))
+			if err := db.Batch(func(tx Tx) error { return tx.Put(bk, k, []byte("v"), 0) }); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

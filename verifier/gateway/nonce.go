@@ -49,18 +49,25 @@ func (n *BadgerNonces) Issue(_ context.Context, ttl time.Duration) (string, erro
 	nonce := base64.RawURLEncoding.EncodeToString(b)
 	// The expiry travels with the entry so a used marker outlives it.
 	exp := time.Now().Add(ttl).UTC().Format(time.RFC3339Nano)
-	if err := n.issued.Create(nonce, []byte(exp), ttl); err != nil {
+	// 128 random bits do not collide; Batch shares the synced commit with
+	// concurrent challenges and exchanges.
+	if err := n.db.Batch(func(tx store.Tx) error { return tx.Put(n.issued, nonce, []byte(exp), ttl) }); err != nil {
 		return "", fmt.Errorf("gateway: store nonce: %w", err)
 	}
 	return nonce, nil
 }
 
-// Consume moves the nonce from issued to used in one transaction.
+// Consume moves the nonce from issued to used in one transaction. It
+// returns only once that transaction is committed (synced), so an answer
+// never goes out for a consumption a crash could undo. The transaction is
+// a group commit (store.Batch): concurrent exchanges share one commit and
+// one WAL sync, and since a batch runs its calls one after the other, of
+// two calls for one nonce the second sees the first's move and is refused.
 func (n *BadgerNonces) Consume(_ context.Context, nonce string) error {
 	if len(nonce) == 0 || len(nonce) > 128 {
 		return ErrNonceUnknown
 	}
-	return n.db.Update(func(tx store.Tx) error {
+	return n.db.Batch(func(tx store.Tx) error {
 		exp, err := tx.Get(n.issued, nonce)
 		if errors.Is(err, store.ErrNotFound) {
 			if _, uerr := tx.Get(n.used, nonce); uerr == nil {
