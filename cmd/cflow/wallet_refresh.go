@@ -50,9 +50,13 @@ func newWalletRefreshCmd(open openFunc) *cobra.Command {
 			count := map[string]int{}
 			for _, r := range res {
 				count[r.Status.Status]++
-				line := fmt.Sprintf("%s  %s  %s", r.Entry.ID, strings.Join(shownTypes(r.Entry.Types), ","), r.Status.Status)
-				if r.Status.Status != wallet.StatusValid && r.Status.Code != "" {
-					line += fmt.Sprintf(" (%s: %s)", r.Status.Code, oneLineMsg(r.Status.Message))
+				st := r.Status
+				line := fmt.Sprintf("%s  %s  %s", r.Entry.ID, strings.Join(shownTypes(r.Entry.Types), ","), st.Status)
+				if st.Code != "" && st.Code != st.Status {
+					line += " (" + st.Code + ")"
+				}
+				if st.Status != wallet.StatusValid && st.Message != "" {
+					line += ": " + oneLineMsg(st.Message)
 				}
 				fmt.Fprintln(stderr, line)
 			}
