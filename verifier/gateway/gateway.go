@@ -11,6 +11,8 @@ package gateway
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -88,6 +90,7 @@ type Gateway struct {
 	policy   atomic.Pointer[Policy]
 	byIP     *keyedLimiter
 	byHolder *keyedLimiter
+	hdr      atomic.Pointer[encodedHeader] // the signing key's encoded token header
 }
 
 // New returns a Gateway.
@@ -316,40 +319,104 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// accessClaims are the registered claims of an access token (RFC 9068
+// §2.2); a policy's own claims are merged in beside them (policies may not
+// use these names, see reserved).
+type accessClaims struct {
+	Iss   string    `json:"iss"`
+	Sub   string    `json:"sub"`
+	Aud   []string  `json:"aud"`
+	Iat   int64     `json:"iat"`
+	Nbf   int64     `json:"nbf"`
+	Exp   int64     `json:"exp"`
+	Jti   string    `json:"jti"`
+	Scope string    `json:"scope"`
+	Cnf   *cnfClaim `json:"cnf,omitempty"`
+}
+
+type cnfClaim struct {
+	JKT string `json:"jkt"` // RFC 9449 §6.1
+}
+
+// tokenHeader is the protected header of an access token (RFC 9068 §2.1:
+// typ at+jwt), encoded once per signing key.
+type tokenHeader struct {
+	Alg jwa.SignatureAlgorithm `json:"alg"`
+	Kid string                 `json:"kid"`
+	Typ string                 `json:"typ"`
+}
+
+type encodedHeader struct {
+	kid string
+	b64 string // base64url of the header JSON
+}
+
+// eddsa is jwx's EdDSA signer: it signs the JWS signing input (RFC 7515
+// §5.1 step 5) with the crypto.Signer the key source hands out.
+var eddsa = func() jws.Signer {
+	s, err := jws.NewSigner(jwa.EdDSA)
+	if err != nil {
+		panic(err) // jwx always registers EdDSA
+	}
+	return s
+}()
+
 // mint signs an access token (RFC 9068 shape: typ at+jwt); jkt binds it to
-// a DPoP key (RFC 9449 §6.1: cnf.jkt).
+// a DPoP key (RFC 9449 §6.1: cnf.jkt). The payload is one json.Marshal of
+// a struct and the header is encoded once per key, so a token costs its
+// signature and little else; jwx's signer makes the signature and jwx
+// parses every token back (Authenticate, the tests).
 func (g *Gateway) mint(holder, aud string, scopes []string, claims map[string]any, jkt string) (string, error) {
 	signer, pub, err := g.cfg.Keys.SigningKey()
 	if err != nil {
 		return "", err
 	}
-	now := g.cfg.Now()
-	b := jwt.NewBuilder().
-		Issuer(g.cfg.Issuer).Subject(holder).Audience([]string{aud}).
-		IssuedAt(now).NotBefore(now).Expiration(now.Add(g.cfg.TokenTTL)).JwtID(uuid.NewString()).
-		Claim("scope", strings.Join(scopes, " "))
+	hdr, err := g.header(pub.KeyID())
+	if err != nil {
+		return "", err
+	}
+	now := g.cfg.Now().Unix()
+	c := accessClaims{Iss: g.cfg.Issuer, Sub: holder, Aud: []string{aud}, Iat: now, Nbf: now,
+		Exp: now + int64(g.cfg.TokenTTL/time.Second), Jti: uuid.NewString(), Scope: strings.Join(scopes, " ")}
 	if jkt != "" {
-		b = b.Claim("cnf", map[string]any{"jkt": jkt})
+		c.Cnf = &cnfClaim{JKT: jkt}
 	}
-	for k, v := range claims {
-		b = b.Claim(k, v)
-	}
-	t, err := b.Build()
+	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", fmt.Errorf("gateway: build token: %w", err)
 	}
-	h := jws.NewHeaders()
-	if err := h.Set(jws.KeyIDKey, pub.KeyID()); err != nil {
-		return "", err
+	if len(claims) > 0 {
+		extra, err := json.Marshal(claims)
+		if err != nil {
+			return "", fmt.Errorf("gateway: build token: %w", err)
+		}
+		// Both are JSON objects with disjoint members: join their bodies.
+		payload = append(append(payload[:len(payload)-1], ','), extra[1:]...)
 	}
-	if err := h.Set(jws.TypeKey, "at+jwt"); err != nil {
-		return "", err
-	}
-	out, err := jwt.Sign(t, jwt.WithKey(jwa.EdDSA, signer, jws.WithProtectedHeaders(h)))
+	b64 := base64.RawURLEncoding
+	out := make([]byte, 0, len(hdr)+1+b64.EncodedLen(len(payload))+1+b64.EncodedLen(ed25519.SignatureSize))
+	out = append(append(out, hdr...), '.')
+	out = b64.AppendEncode(out, payload)
+	sig, err := eddsa.Sign(out, signer)
 	if err != nil {
 		return "", fmt.Errorf("gateway: sign token: %w", err)
 	}
+	out = b64.AppendEncode(append(out, '.'), sig)
 	return string(out), nil
+}
+
+// header returns the encoded protected header for the key kid.
+func (g *Gateway) header(kid string) (string, error) {
+	if h := g.hdr.Load(); h != nil && h.kid == kid {
+		return h.b64, nil
+	}
+	raw, err := json.Marshal(tokenHeader{Alg: jwa.EdDSA, Kid: kid, Typ: "at+jwt"})
+	if err != nil {
+		return "", fmt.Errorf("gateway: token header: %w", err)
+	}
+	h := &encodedHeader{kid: kid, b64: base64.RawURLEncoding.EncodeToString(raw)}
+	g.hdr.Store(h)
+	return h.b64, nil
 }
 
 // Identity is what a valid access token says.
