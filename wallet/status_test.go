@@ -30,12 +30,12 @@ import (
 // port, with status lists published every 20 ms, the way `cflow serve`
 // wires them.
 type statusServer struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *httptest.Server
 	base string
 }
 
-func newStatusServer(t *testing.T) *statusServer {
+func newStatusServer(t testing.TB) *statusServer {
 	t.Helper()
 	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
 	if err != nil {
@@ -109,7 +109,7 @@ func (s *statusServer) setStatus(credID, purpose string, value bool) {
 
 // refreshVerifier is what `cflow wallet refresh --allow-private-fetch`
 // builds: a fresh status checker per run, loopback allowed.
-func refreshVerifier(t *testing.T, w *Wallet) *verifier.Verifier {
+func refreshVerifier(t testing.TB, w *Wallet) *verifier.Verifier {
 	t.Helper()
 	cfg := verifier.Config{Resolver: w.resolver, Proofs: verifier.NewDataIntegrityProofs(dataintegrity.New(jsonld.New(), nil), w.resolver)}
 	checker, err := statuscheck.New(statuscheck.Config{Verifier: verifier.New(cfg), AllowPrivate: true, AnchorMode: statuscheck.AnchorOff, Timeout: 2 * time.Second})
@@ -342,5 +342,48 @@ func TestStatusRules(t *testing.T) {
 	cancel()
 	if _, err := w.Refresh(cctx, testVerifier(w)); !errors.Is(err, context.Canceled) {
 		t.Errorf("fail/cancelled: %v", err)
+	}
+}
+
+// BenchmarkRefresh: one credential re-checked against a real server's list
+// (cached by the status checker after the first fetch) and its standing
+// sealed and written.
+func BenchmarkRefresh(b *testing.B) {
+	s := newStatusServer(b)
+	w, _ := newWallet(b)
+	holder, err := w.CreateDID(kms.Ed25519, "key")
+	if err != nil {
+		b.Fatal(err)
+	}
+	profile := s.post("/v1/issuers", map[string]any{"name": "HR"})["id"].(string)
+	if _, err := w.Receive(context.Background(), s.issue(profile, "jwt_vc_json", holder), nil, false); err != nil {
+		b.Fatal(err)
+	}
+	v := refreshVerifier(b, w)
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := w.Refresh(context.Background(), v)
+		if err != nil || res[0].Status.Status != StatusValid {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+}
+
+// BenchmarkStatus: what `wallet list` pays per credential.
+func BenchmarkStatus(b *testing.B) {
+	w, _ := newWallet(b)
+	holder, err := w.CreateDID(kms.Ed25519, "key")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := w.Receive(context.Background(), []byte(newIssuer(b).issue(b, holder, nil, nil)), nil, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	for b.Loop() {
+		if st, err := w.Status(e, now); err != nil || st.Status != StatusValid {
+			b.Fatalf("%+v %v", st, err)
+		}
 	}
 }
