@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,6 +186,17 @@ func TestRefresh(t *testing.T) {
 		st, err := w.Status(e, time.Now())
 		if err != nil || st != (CredentialStatus{Status: StatusUnknown, Code: CodeNotChecked, Message: st.Message}) {
 			t.Errorf("ok/never-refreshed %s: %+v %v", e.Format, st, err)
+		}
+	}
+
+	// The default verifier (nil) refuses loopback lists: unknown, not valid.
+	def, err := w.Refresh(ctx, nil)
+	if err != nil || len(def) != 3 {
+		t.Fatalf("Refresh(nil): %v %v", def, err)
+	}
+	for _, r := range def {
+		if r.Status.Status != StatusUnknown || r.Status.Code != vc.CodeStatusUnavailable || !strings.Contains(r.Status.Message, "private or loopback") {
+			t.Errorf("fail/default-refuses-loopback %s: %+v", r.Entry.Format, r.Status)
 		}
 	}
 
