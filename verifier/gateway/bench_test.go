@@ -77,3 +77,17 @@ func BenchmarkMint(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPolicyDefault: the built-in policy over the demo credential
+// (what cflow bench gateway exchanges).
+func BenchmarkPolicyDefault(b *testing.B) {
+	p := DefaultPolicy(func(d string) bool { return d == hrDID })
+	in := Input{Holder: "did:key:holder", Credentials: []*verifier.VerifiedCredential{
+		cred("EmployeeCredential", hrDID, map[string]any{"id": "did:key:holder", "employee": map[string]any{"name": "Alex Example", "department": "Finance", "role": "Analyst"}})}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Evaluate(testIssuer, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

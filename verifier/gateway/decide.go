@@ -119,11 +119,16 @@ type compiledScope struct {
 	scope string
 	when  cel.Program
 	list  cel.Program
+	// native, when set, is list written in Go for a built-in expression:
+	// it returns what list would (TestBuiltinExpressionsAgree), without
+	// the interpreter. list is still compiled and type-checked.
+	native func([]celCredential) []string
 }
 
 type compiledClaim struct {
-	name string
-	prg  cel.Program
+	name   string
+	prg    cel.Program
+	native func([]celCredential) any // like compiledScope.native
 }
 
 // Decision is the outcome of applying a policy: what the token carries and
@@ -299,17 +304,23 @@ func (cp *compiledPolicy) decide(in Input) (*Decision, error) {
 	for _, s := range cp.scopes {
 		switch {
 		case s.list != nil:
-			out, _, err := s.list.Eval(vars)
-			if err != nil {
-				d.Rule = s.rule
-				return d, vc.Errorf(vc.CodePolicyDenied, "%s: %v", s.rule, err)
+			var list []string
+			if s.native != nil {
+				list = s.native(creds)
+			} else {
+				out, _, err := s.list.Eval(vars)
+				if err != nil {
+					d.Rule = s.rule
+					return d, vc.Errorf(vc.CodePolicyDenied, "%s: %v", s.rule, err)
+				}
+				native, err := out.ConvertToNative(reflect.TypeOf([]string{}))
+				if err != nil {
+					d.Rule = s.rule
+					return d, vc.Errorf(vc.CodePolicyDenied, "%s: %v", s.rule, err)
+				}
+				list = native.([]string)
 			}
-			list, err := out.ConvertToNative(reflect.TypeOf([]string{}))
-			if err != nil {
-				d.Rule = s.rule
-				return d, vc.Errorf(vc.CodePolicyDenied, "%s: %v", s.rule, err)
-			}
-			for _, v := range list.([]string) {
+			for _, v := range list {
 				if !validScopeToken(v) {
 					d.Rule = s.rule
 					return d, vc.Errorf(vc.CodePolicyDenied, "%s yields %q, which is not a scope token", s.rule, v)
@@ -329,6 +340,10 @@ func (cp *compiledPolicy) decide(in Input) (*Decision, error) {
 	}
 	slices.Sort(d.Scopes)
 	for _, c := range cp.claims {
+		if c.native != nil {
+			d.Claims[c.name] = c.native(creds)
+			continue
+		}
 		out, _, err := c.prg.Eval(vars)
 		if err != nil {
 			d.Rule = cp.name + "/claims/" + c.name
@@ -426,14 +441,43 @@ func toCEL(c *verifier.VerifiedCredential) celCredential {
 		subj = c.Subjects[0]
 	}
 	out.Subject, _ = subj["id"].(string)
-	claims := make(map[string]any, len(subj))
-	for k, v := range subj {
+	// One conversion: claims is the subject's fields but id, sharing the
+	// converted values (structpb values are not modified once built).
+	out.CredentialSubject = toStruct(subj)
+	claims := make(map[string]*structpb.Value, len(out.CredentialSubject.Fields))
+	for k, v := range out.CredentialSubject.Fields {
 		if k != "id" {
 			claims[k] = v
 		}
 	}
-	out.CredentialSubject = toStruct(subj)
-	out.Claims = toStruct(claims)
+	out.Claims = &structpb.Struct{Fields: claims}
+	return out
+}
+
+// The built-in policy's two expressions in Go (see defaultPolicySource);
+// TestBuiltinExpressionsAgree checks them against the CEL programs.
+
+// defaultScopes is
+// credentials.map(c, c.types.filter(t, t != "VerifiableCredential")).flatten().
+func defaultScopes(creds []celCredential) []string {
+	var out []string
+	for _, c := range creds {
+		for _, t := range c.Types {
+			if t != vc.TypeCredential {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+// defaultClaims is
+// credentials.map(c, {"type": c.type, "issuer": c.issuer, "credentialSubject": c.claims}).
+func defaultClaims(creds []celCredential) any {
+	out := make([]any, len(creds))
+	for i, c := range creds {
+		out[i] = map[string]any{"type": c.Type, "issuer": c.Issuer, "credentialSubject": c.Claims.AsMap()}
+	}
 	return out
 }
 
