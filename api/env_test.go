@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,9 +22,11 @@ import (
 
 	"github.com/credentialflow/cflow/api"
 	"github.com/credentialflow/cflow/did"
+	"github.com/credentialflow/cflow/did/didethr"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
 	"github.com/credentialflow/cflow/internal/kms"
+	"github.com/credentialflow/cflow/internal/ledger/ledgertest"
 	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
@@ -46,6 +49,10 @@ type env struct {
 	gateway  *gateway.Gateway
 	resolver did.Resolver
 	verifier *verifier.Verifier
+	// admin is sent as the Bearer token of every request that does not
+	// set Authorization itself (set it to "" to send none).
+	admin   string
+	metrics *api.Metrics
 }
 
 type envOptions struct {
@@ -53,6 +60,42 @@ type envOptions struct {
 	maxBody   int64
 	ready     func(context.Context) error
 	logger    *slog.Logger
+	// The router's optional parts, off unless asked for (allOn turns on
+	// every one): status lists (issuer.EnableStatus), /metrics, the admin
+	// token on the issuer's write endpoints, did:ethr issuers on the
+	// embedded chain (the rotate endpoint answers only for those).
+	status     bool
+	metrics    bool
+	adminToken string
+	ethr       bool
+}
+
+// testAdminToken is the admin token of allOn.
+const testAdminToken = "test-admin-token"
+
+// allOn is every part of the router `cflow serve` can run: every role,
+// status lists, metrics, the admin token, did:ethr issuers, and two
+// reverse-proxy upstreams — /api/ to a live server that answers 200
+// "upstream <method> <path>" (text/plain), /down/ to a closed loopback port.
+func allOn(t testing.TB) envOptions {
+	t.Helper()
+	live := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Upstream", "live")
+		_, _ = io.WriteString(w, "upstream "+r.Method+" "+r.URL.Path)
+	}))
+	t.Cleanup(live.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := &url.URL{Scheme: "http", Host: ln.Addr().String()}
+	ln.Close() // nothing listens there any more: the proxy answers 502
+	liveURL, _ := url.Parse(live.URL)
+	return envOptions{
+		upstreams: []api.Upstream{{Prefix: "/api/", URL: liveURL}, {Prefix: "/down/", URL: down}},
+		status:    true, metrics: true, adminToken: testAdminToken, ethr: true,
+	}
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -70,12 +113,37 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resolver := did.NewCache(did.NewRegistry(map[string]did.Resolver{
+	methods := map[string]did.Resolver{
 		didkey.Method: didkey.Resolver{},
 		didjwk.Method: didjwk.Resolver{},
-	}), did.CacheOptions{})
-	v := verifier.New(verifier.Config{Resolver: resolver})
+	}
 	iss := issuer.New(db, keys, nil)
+	if o.ethr {
+		l := ledgertest.Embedded(t)
+		ctrl, err := didethr.NewController(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ethr, err := didethr.New(didethr.Options{}, didethr.NetworkOf(l))
+		if err != nil {
+			t.Fatal(err)
+		}
+		methods[didethr.Method] = ethr
+		if err := iss.EnableEthr(db, issuer.EthrConfig{Controller: ctrl, Resolver: ethr}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if o.status {
+		if err := iss.EnableStatus(db, issuer.StatusConfig{BaseURL: publicURL}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var metrics *api.Metrics
+	if o.metrics {
+		metrics = api.NewMetrics()
+	}
+	resolver := did.NewCache(did.NewRegistry(methods), did.CacheOptions{})
+	v := verifier.New(verifier.Config{Resolver: resolver})
 	gwKeys, err := gateway.NewKMSKeys(db, keys)
 	if err != nil {
 		t.Fatal(err)
@@ -85,8 +153,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 	h := api.NewRouter(api.Config{
 		Roles: api.AllRoles, Issuer: iss, Verifier: v, Gateway: gw, Resolver: resolver,
 		Upstreams: o.upstreams, MaxBody: o.maxBody, Ready: o.ready, Logger: o.logger,
+		AdminToken: o.adminToken, Metrics: metrics,
 	})
-	return &env{t: t, h: h, issuer: iss, gateway: gw, resolver: resolver, verifier: v}
+	return &env{t: t, h: h, issuer: iss, gateway: gw, resolver: resolver, verifier: v, admin: o.adminToken, metrics: metrics}
 }
 
 // response is a recorded answer.
@@ -115,7 +184,14 @@ func (e *env) do(method, path, contentType string, body []byte, hdr ...string) r
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if e.admin != "" {
+		req.Header.Set("Authorization", "Bearer "+e.admin)
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" {
+			req.Header.Del(hdr[i])
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	rec := httptest.NewRecorder()
