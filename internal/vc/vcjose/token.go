@@ -75,7 +75,11 @@ func Parse(token string) (*Token, error) {
 		return nil, vc.Wrap(vc.CodeEncoding, err, "signature")
 	}
 	t := &Token{Raw: token, Payload: payload, signature: sig, signingInput: []byte(token[:len(parts[0])+1+len(parts[1])])}
-	if err := decodeObject(hdrRaw, &t.Header, "header"); err != nil {
+	hdr, err := decodeObject(hdrRaw, "header")
+	if err != nil {
+		return nil, err
+	}
+	if t.Header, err = header(hdr); err != nil {
 		return nil, err
 	}
 	if t.Header.Alg == "" || strings.EqualFold(t.Header.Alg, "none") || !Allowed(t.Header.Alg) {
@@ -84,31 +88,57 @@ func Parse(token string) (*Token, error) {
 	if t.Header.Crit != nil || t.Header.B64 != nil { // an empty crit list is invalid too (§4.1.11)
 		return nil, vc.Errorf(vc.CodeMalformed, "crit/b64 header extensions are not supported (RFC 7515 §4.1.11)")
 	}
-	if err := decodeObject(payload, &t.Claims, "payload"); err != nil {
+	if t.Claims, err = decodeObject(payload, "payload"); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-func decodeObject(raw []byte, v any, what string) error {
+// decodeObject applies the strict JSON rules and decodes an object in one
+// pass (internal/jsonx.DecodeObject).
+func decodeObject(raw []byte, what string) (map[string]any, error) {
 	if len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
-		return vc.Errorf(vc.CodeMalformed, "%s is not a JSON object", what)
+		return nil, vc.Errorf(vc.CodeMalformed, "%s is not a JSON object", what)
 	}
-	var err error
-	if m, ok := v.(*map[string]any); ok {
-		// The payload: strict checks and decoding in one pass.
-		*m, err = jsonx.DecodeObject(raw)
-	} else if err = jsonx.CheckStrict(raw); err == nil {
-		err = json.Unmarshal(raw, v)
-	}
+	m, err := jsonx.DecodeObject(raw)
 	if err != nil {
 		code := vc.CodeMalformed
 		if errors.Is(err, jsonx.ErrDuplicateKey) {
 			code = vc.CodeDuplicateKey
 		}
-		return vc.Wrap(code, err, "%s", what)
+		return nil, vc.Wrap(code, err, "%s", what)
 	}
-	return nil
+	return m, nil
+}
+
+// header reads the members we act on from a decoded protected header;
+// each must have its registered type (RFC 7515 §4.1).
+func header(m map[string]any) (Header, error) {
+	var h Header
+	for name, dst := range map[string]*string{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ, "cty": &h.Cty} {
+		v, ok := m[name]
+		if !ok {
+			continue
+		}
+		s, isStr := v.(string)
+		if !isStr {
+			return h, vc.Errorf(vc.CodeMalformed, "header %s must be a string", name)
+		}
+		*dst = s
+	}
+	if v, ok := m["crit"]; ok {
+		list, _ := v.([]any)
+		h.Crit = make([]string, 0, len(list))
+		for _, e := range list {
+			s, _ := e.(string)
+			h.Crit = append(h.Crit, s)
+		}
+	}
+	if v, ok := m["b64"]; ok {
+		b, _ := v.(bool)
+		h.B64 = &b
+	}
+	return h, nil
 }
 
 func isBase64URL(s string) bool {

@@ -23,6 +23,9 @@ func TestParseEnvelope(t *testing.T) {
 		{"fail/duplicate claim", b(`{"alg":"EdDSA"}`) + "." + b(`{"iss":"a","iss":"b"}`) + "." + sig, vc.CodeDuplicateKey},
 		{"fail/padded", b(`{"alg":"EdDSA"}`) + "=." + payload + "." + sig, vc.CodeEncoding},
 		{"fail/standard alphabet", b(`{"alg":"EdDSA"}`) + "." + payload + "." + sig + "+/", vc.CodeEncoding},
+		{"fail/alg not a string", b(`{"alg":["EdDSA"]}`) + "." + payload + "." + sig, vc.CodeMalformed},
+		{"fail/kid not a string", b(`{"alg":"EdDSA","kid":7}`) + "." + payload + "." + sig, vc.CodeMalformed},
+		{"fail/b64 true is still an extension", b(`{"alg":"EdDSA","b64":true}`) + "." + payload + "." + sig, vc.CodeMalformed},
 		{"fail/two segments", b(`{"alg":"EdDSA"}`) + "." + payload, vc.CodeMalformed},
 		{"fail/payload not an object", b(`{"alg":"EdDSA"}`) + "." + b(`[1]`) + "." + sig, vc.CodeMalformed},
 	} {
