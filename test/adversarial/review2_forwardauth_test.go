@@ -1,0 +1,132 @@
+package adversarial
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// review2Policy: GET only, and nothing under /api/admin/.
+const review2Policy = `policies:
+  - name: readonly
+    routes: [/api/]
+    credentials:
+      - name: employee
+        types: [EmployeeCredential]
+        issuers: [self]
+        required: true
+    access: 'request.method == "GET" && !request.route.startsWith("/api/admin/")'
+`
+
+// TestReview2ForwardAuthSpoofedOriginal: README's nginx recipe (and the e2e
+// test's nginx.conf) passes the original request as X-Original-URI /
+// X-Original-Method. nginx also forwards every header the client sent to
+// the auth subrequest, and HandleAuthorize prefers X-Forwarded-Method /
+// X-Forwarded-Uri (Traefik's names) over X-Original-*. A client that adds
+// X-Forwarded-Method: GET or X-Forwarded-Uri: /api/ to its own request has
+// the gateway decide for a request it is not making, and nginx forwards
+// the real one (POST, /api/admin/…) to the upstream.
+func TestReview2ForwardAuthSpoofedOriginal(t *testing.T) {
+	finding(t)
+	nginx := "/usr/sbin/nginx"
+	if _, err := os.Stat(nginx); err != nil {
+		t.Skip("no nginx")
+	}
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(pol, []byte(review2Policy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, issuerID, _ := setup(t, "--policy", pol)
+	h := newHolder(t)
+	cred := issue(t, s, issuerID, h.DID, "jwt_vc_json")
+	nonce, aud := challenge(t, s)
+	vp := h.sign(t, map[string]any{"alg": "EdDSA", "typ": "JWT", "kid": h.Kid}, h.vpClaims(nonce, aud, cred))
+	r := exchange(t, s, vp)
+	if r.status != 200 {
+		t.Fatalf("exchange: %s", r)
+	}
+	tok := r.obj(t)["access_token"].(string)
+
+	var mu sync.Mutex
+	var seen []string
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		w.Write([]byte("ok"))
+	}))
+	defer up.Close()
+	front := freeAddr(t)
+	conf := filepath.Join(dir, "nginx.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf(`daemon off;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log info;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/body;
+  proxy_temp_path %[1]s/proxy;
+  fastcgi_temp_path %[1]s/fastcgi;
+  uwsgi_temp_path %[1]s/uwsgi;
+  scgi_temp_path %[1]s/scgi;
+  server {
+    listen %[2]s;
+    location /api/ {
+      auth_request /_auth;
+      auth_request_set $cf_subject $upstream_http_x_credentialflow_subject;
+      proxy_set_header X-Credentialflow-Subject $cf_subject;
+      proxy_pass %[3]s;
+    }
+    location = /_auth {
+      internal;
+      proxy_pass %[4]s/v1/gateway/authorize;
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+    }
+  }
+}
+`, dir, front, up.URL, s.URL)), 0o600)
+	cmd := exec.Command(nginx, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Signal(syscall.SIGQUIT); _ = cmd.Wait() }()
+	for i := 0; ; i++ {
+		if c, err := net.DialTimeout("tcp", front, 200*time.Millisecond); err == nil {
+			c.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatal("nginx did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	base := "http://" + front
+	auth := []string{"Authorization", "Bearer " + tok}
+	for _, c := range []struct {
+		name, method, path string
+		hdr                []string
+	}{
+		{"baseline/post", "POST", "/api/x", nil},
+		{"baseline/admin", "GET", "/api/admin/users", nil},
+		{"spoof/x-forwarded-method", "POST", "/api/x", []string{"X-Forwarded-Method", "GET"}},
+		{"spoof/x-forwarded-uri", "GET", "/api/admin/users", []string{"X-Forwarded-Uri", "/api/x"}},
+	} {
+		r := do(t, c.method, base+c.path, "", nil, append(append([]string{}, auth...), c.hdr...)...)
+		if r.status != http.StatusForbidden {
+			t.Errorf("%s: %s %s through nginx answered %d, want 403 (upstream saw %v)", c.name, c.method, c.path, r.status, seen)
+		}
+	}
+}
