@@ -3,11 +3,13 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/credentialflow/cflow/internal/problem"
 )
 
 // Problem type URIs (RFC 9457 §3.1.1), listed in one place.
 const (
-	typeBase              = "https://credentialflow.dev/problems/"
+	typeBase              = problem.Base
 	ProblemBadRequest     = typeBase + "bad-request"
 	ProblemMalformedJSON  = typeBase + "malformed-json"
 	ProblemDuplicateKey   = typeBase + "duplicate-json-member"
@@ -26,28 +28,16 @@ const (
 	ProblemMethodNotSupported = "https://www.w3.org/ns/did#METHOD_NOT_SUPPORTED"
 )
 
-// Problem is an RFC 9457 problem details object with our extensions.
-type Problem struct {
-	Type     string `json:"type"`
-	Title    string `json:"title"`
-	Status   int    `json:"status"`
-	Detail   string `json:"detail,omitempty"`
-	Instance string `json:"instance,omitempty"`
-	// Code is the stable machine-readable code (e.g. signature_invalid).
-	Code string `json:"code,omitempty"`
-}
+// Problem is an RFC 9457 problem details object with our code extension.
+type Problem = problem.Details
 
-// writeProblem is the one renderer for API errors.
+// writeProblem is the API's way to answer an error.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, typ, code, detail string) {
-	writeProblemBody(w, status, Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail, Code: code, Instance: r.URL.Path})
+	problem.Write(w, status, problem.New(r, status, typ, code, detail))
 }
 
-func writeProblemBody(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
-}
+// writeProblemBody answers with a problem that carries more members.
+func writeProblemBody(w http.ResponseWriter, status int, body any) { problem.Write(w, status, body) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
