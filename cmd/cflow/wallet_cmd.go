@@ -180,12 +180,7 @@ func newWalletDIDCmd(open openFunc) *cobra.Command {
 		Use:   "list",
 		Short: "List the wallet's DIDs",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
+		RunE: withWallet(open, func(cmd *cobra.Command, w *wallet.Wallet, _ []string) error {
 			dids, err := w.DIDs()
 			if err != nil {
 				return err
@@ -200,7 +195,7 @@ func newWalletDIDCmd(open openFunc) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\n", d.KeyType, d.CreatedAt.Local().Format(time.DateTime), d.DID)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.AddCommand(create, list)
 	return cmd
@@ -261,12 +256,7 @@ func newWalletListCmd(open openFunc) *cobra.Command {
 		Use:   "list",
 		Short: "List stored credentials",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			w, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
+		RunE: withWallet(open, func(cmd *cobra.Command, w *wallet.Wallet, _ []string) error {
 			entries, err := w.List()
 			if err != nil {
 				return err
@@ -300,7 +290,7 @@ func newWalletListCmd(open openFunc) *cobra.Command {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", e.ID, strings.Join(shownTypes(e.Types), ","), abbrev(e.Issuer, 40), shownStatus(statuses[i]))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	return cmd
@@ -311,12 +301,7 @@ func newWalletShowCmd(open openFunc) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show a stored credential (id or a unique prefix of one)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
+		RunE: withWallet(open, func(cmd *cobra.Command, w *wallet.Wallet, args []string) error {
 			e, err := w.Get(args[0])
 			if err != nil {
 				return err
@@ -342,7 +327,7 @@ func newWalletShowCmd(open openFunc) *cobra.Command {
 				}
 			}
 			return printJSON(cmd.OutOrStdout(), out)
-		},
+		}),
 	}
 }
 
@@ -351,12 +336,7 @@ func newWalletDeleteCmd(open openFunc) *cobra.Command {
 		Use:   "delete ID",
 		Short: "Delete a stored credential",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			w, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer w.Close()
+		RunE: withWallet(open, func(cmd *cobra.Command, w *wallet.Wallet, args []string) error {
 			e, err := w.Get(args[0])
 			if err != nil {
 				return err
@@ -366,7 +346,7 @@ func newWalletDeleteCmd(open openFunc) *cobra.Command {
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "Deleted %s (%s).\n", e.ID, strings.Join(shownTypes(e.Types), ", "))
 			return nil
-		},
+		}),
 	}
 }
 
@@ -528,4 +508,16 @@ func abbrev(s string, n int) string {
 	}
 	head := n/2 + 4
 	return s[:head] + "…" + s[len(s)-(n-head-1):]
+}
+
+// withWallet opens the wallet for a command's run and closes it after.
+func withWallet(open openFunc, run func(cmd *cobra.Command, w *wallet.Wallet, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		w, err := open(cmd)
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		return run(cmd, w, args)
+	}
 }
