@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,7 +72,8 @@ func FuzzAnchorProperty(f *testing.F) {
 		}
 		a := anchors{u: {{Hash: sha256.Sum256(body), At: time.Now()}}}
 		c, err := statuscheck.New(statuscheck.Config{Verifier: trustJSON{}, AnchorMode: statuscheck.AnchorRequired, Anchors: a,
-			Fetcher: statuscheck.FetcherFunc(func(context.Context, string) ([]byte, error) { return body, nil })})
+			AnchorTrust: []statuscheck.AnchorTrust{{Ref: testRef}},
+			Fetcher:     statuscheck.FetcherFunc(func(context.Context, string) ([]byte, error) { return body, nil })})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,9 +84,33 @@ func FuzzAnchorProperty(f *testing.F) {
 			t.Fatalf("anchor %s: code %q (%v)", s, code, err)
 		}
 		if err == nil {
-			if m, _ := anchor.(map[string]any); m == nil || m["chain"] != testRef.Chain {
-				t.Fatalf("anchor %s accepted", s)
+			m, _ := anchor.(map[string]any)
+			c, _ := m["contract"].(string)
+			a, _ := m["account"].(string)
+			if m == nil || m["chain"] != testRef.Chain || !strings.EqualFold(c, testRef.Contract) || !strings.EqualFold(a, testRef.Account) {
+				t.Fatalf("anchor %s accepted: only the trusted slot may be", s)
 			}
+		}
+	})
+}
+
+// FuzzParseAnchorTrust: a --status-anchor-trust value either parses into
+// a trust entry that prints back as itself, or fails; never a panic.
+func FuzzParseAnchorTrust(f *testing.F) {
+	f.Add("eip155:1337:0xabababababababababababababababababababab:0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd")
+	f.Add("did:web:example.com:=eip155:1:0xabababababababababababababababababababab:0xcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd")
+	f.Add("did:key:z6Mk=eip155:01:0xab:0xcd")
+	f.Add("=eip155:1:0x:0x")
+	f.Fuzz(func(t *testing.T, s string) {
+		tr, err := statuscheck.ParseAnchorTrust(s)
+		if err != nil {
+			return
+		}
+		if tr.String() != s {
+			t.Fatalf("%q parsed as %+v, prints %q", s, tr, tr.String())
+		}
+		if _, err := statuscheck.New(statuscheck.Config{Verifier: trustJSON{}, AnchorTrust: []statuscheck.AnchorTrust{tr}}); err != nil {
+			t.Fatalf("%q parsed but New refuses it: %v", s, err)
 		}
 	})
 }

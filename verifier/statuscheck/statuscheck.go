@@ -57,13 +57,15 @@ type AnchorMode string
 const (
 	// AnchorOff does not read the ledger.
 	AnchorOff AnchorMode = "off"
-	// AnchorOptional: a list that contradicts its anchor (the anchor it
-	// names holds another latest version) fails; a list naming no anchor,
-	// never anchored, or on a ledger that cannot be read is accepted.
+	// AnchorOptional: a list that contradicts its anchor (the trusted
+	// anchor it names holds another latest version) fails; a list naming
+	// no anchor or an untrusted one, never anchored, or on a ledger that
+	// cannot be read is accepted.
 	AnchorOptional AnchorMode = "optional"
 	// AnchorRequired: every list must name its anchor (credentialSubject.
-	// anchor) and be the anchored latest version there, or one replaced
-	// less than AnchorLag ago; anything else fails.
+	// anchor), that anchor must be one Config.AnchorTrust accepts for the
+	// list's issuer, and the list must be the anchored latest version
+	// there, or one replaced less than AnchorLag ago; anything else fails.
 	AnchorRequired AnchorMode = "required"
 )
 
@@ -95,6 +97,86 @@ type AnchorRef struct {
 	Chain    string // CAIP-2, "eip155:<chainId>"
 	Contract string // 0x address of the anchor contract
 	Account  string // 0x address of the account that anchors the list
+}
+
+// String is the --status-anchor-trust spelling,
+// "eip155:<chainId>:<contract>:<account>".
+func (r AnchorRef) String() string { return r.Chain + ":" + r.Contract + ":" + r.Account }
+
+// same compares two refs, addresses case-insensitively (EIP-55 checksums
+// are only a spelling).
+func (r AnchorRef) same(o AnchorRef) bool {
+	return r.Chain == o.Chain && strings.EqualFold(r.Contract, o.Contract) && strings.EqualFold(r.Account, o.Account)
+}
+
+// AnchorTrust is one anchoring slot this verifier reads anchors from: a
+// chain, a StatusAnchor contract and the account that writes there. The
+// slot comes from the verifier's configuration, never from the list: a
+// list names its anchor, and that name is accepted only if it is trusted
+// here, so an issuer cannot keep a second slot (another contract, another
+// account) for the verifiers it wants to show another list.
+type AnchorTrust struct {
+	// Issuer, when set, binds the entry to lists of that issuer: an exact
+	// DID, or a DID prefix ending in ":" (did:web:example.com:). An issuer
+	// that some bound entry matches is held to its bound entries only;
+	// other issuers to the unbound entries.
+	Issuer string
+	Ref    AnchorRef
+}
+
+// String is the --status-anchor-trust spelling.
+func (t AnchorTrust) String() string {
+	if t.Issuer == "" {
+		return t.Ref.String()
+	}
+	return t.Issuer + "=" + t.Ref.String()
+}
+
+// ParseAnchorTrust reads a --status-anchor-trust value:
+// "eip155:<chainId>:<contract>:<account>", optionally preceded by an
+// issuer DID (or a DID prefix ending in ":") and "=". DIDs hold no "="
+// (DID Core §3.1), so the first one separates the two.
+func ParseAnchorTrust(s string) (AnchorTrust, error) {
+	var t AnchorTrust
+	ref := s
+	if iss, r, ok := strings.Cut(s, "="); ok {
+		if !strings.HasPrefix(iss, "did:") || len(iss) < 5 || strings.ContainsAny(iss, " /?#") {
+			return t, fmt.Errorf("statuscheck: anchor trust %q: %q is not an issuer DID or DID prefix", s, iss)
+		}
+		t.Issuer, ref = iss, r
+	}
+	parts := strings.Split(ref, ":")
+	if len(parts) != 4 || parts[0] != "eip155" {
+		return t, fmt.Errorf("statuscheck: anchor trust %q: want [did:…=]eip155:<chainId>:<contract>:<account>", s)
+	}
+	t.Ref = AnchorRef{Chain: parts[0] + ":" + parts[1], Contract: parts[2], Account: parts[3]}
+	if err := t.Ref.validate(); err != nil {
+		return AnchorTrust{}, fmt.Errorf("statuscheck: anchor trust %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// validate checks the syntax of a ref: a CAIP-2 eip155 chain and two 0x
+// addresses.
+func (r AnchorRef) validate() error {
+	if id, ok := strings.CutPrefix(r.Chain, "eip155:"); !ok || !decimal(id) {
+		return fmt.Errorf("chain %q is not a CAIP-2 eip155 chain id", r.Chain)
+	}
+	if !hexAddress(r.Contract) {
+		return fmt.Errorf("contract %q is not a 0x address", r.Contract)
+	}
+	if !hexAddress(r.Account) {
+		return fmt.Errorf("account %q is not a 0x address", r.Account)
+	}
+	return nil
+}
+
+// matches reports whether a bound entry's Issuer covers issuer.
+func (t AnchorTrust) matches(issuer string) bool {
+	if strings.HasSuffix(t.Issuer, ":") {
+		return strings.HasPrefix(issuer, t.Issuer)
+	}
+	return issuer == t.Issuer
 }
 
 // AnchorVersion is one anchored hash of a list and when it was anchored.
@@ -143,7 +225,12 @@ type Config struct {
 	Anchors    Anchors
 	AnchorMode AnchorMode
 	AnchorLag  time.Duration
-	Now        func() time.Time
+	// AnchorTrust lists the anchoring slots whose anchors count (see
+	// AnchorTrust). A list naming any other slot is unanchored: it fails
+	// in required mode and is not compared in optional mode. Required mode
+	// needs at least one entry.
+	AnchorTrust []AnchorTrust
+	Now         func() time.Time
 }
 
 // Checker checks credentialStatus entries; it implements
@@ -167,9 +254,10 @@ type cachedList struct {
 }
 
 type call struct {
-	done chan struct{}
-	val  *cachedList
-	err  error
+	done      chan struct{}
+	val       *cachedList
+	err       error
+	forgotten bool // Forget ran while loading: do not cache the result
 }
 
 // New returns a Checker.
@@ -198,6 +286,15 @@ func New(cfg Config) (*Checker, error) {
 	if cfg.AnchorMode == AnchorRequired && cfg.Anchors == nil {
 		return nil, errors.New("statuscheck: anchor mode required needs a ledger (Anchors)")
 	}
+	if cfg.AnchorMode == AnchorRequired && len(cfg.AnchorTrust) == 0 {
+		return nil, errors.New("statuscheck: anchor mode required needs at least one trusted anchor (AnchorTrust, --status-anchor-trust)")
+	}
+	for _, t := range cfg.AnchorTrust {
+		if err := t.Ref.validate(); err != nil {
+			return nil, fmt.Errorf("statuscheck: anchor trust %s: %w", t, err)
+		}
+	}
+	cfg.AnchorTrust = append([]AnchorTrust(nil), cfg.AnchorTrust...)
 	if cfg.AnchorLag <= 0 {
 		cfg.AnchorLag = DefaultAnchorLag
 	}
@@ -303,6 +400,11 @@ func (k *Checker) check(ctx context.Context, issuer string, e entry) error {
 }
 
 // get returns the cached list or fetches it once for all concurrent callers.
+//
+// The shared load runs detached from whichever caller started it, under
+// its own timeout: a caller that gives up (its client went away) must not
+// fail everyone who joined the same fetch. Each caller still stops waiting
+// when its own ctx ends.
 func (k *Checker) get(ctx context.Context, issuer string, e entry) (*cachedList, error) {
 	now := k.cfg.Now()
 	k.mu.Lock()
@@ -310,32 +412,49 @@ func (k *Checker) get(ctx context.Context, issuer string, e entry) (*cachedList,
 		k.mu.Unlock()
 		return l, nil
 	}
-	if c, ok := k.inflight[e.listURL]; ok {
+	c, ok := k.inflight[e.listURL]
+	if !ok {
+		c = &call{done: make(chan struct{})}
+		k.inflight[e.listURL] = c
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.loadTimeout())
+		go func() {
+			defer cancel()
+			k.finish(e.listURL, c, now)(k.load(lctx, issuer, e))
+		}()
+	}
+	k.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.val, c.err
+	case <-ctx.Done():
+		return nil, vc.Wrap(vc.CodeStatusUnavailable, ctx.Err(), "fetching %s", e.listURL)
+	}
+}
+
+// loadTimeout bounds one shared load: the fetch, the list's own
+// verification (DID resolution included) and the ledger reads, each of
+// which has its own bound near Timeout.
+func (k *Checker) loadTimeout() time.Duration { return 3 * k.cfg.Timeout }
+
+// finish returns the function that records the outcome of c: it caches a
+// list unless Forget dropped the URL while c was loading (that version may
+// already be stale), and wakes every waiter.
+func (k *Checker) finish(listURL string, c *call, now time.Time) func(*cachedList, error) {
+	return func(val *cachedList, err error) {
+		k.mu.Lock()
+		c.val, c.err = val, err
+		if k.inflight[listURL] == c {
+			delete(k.inflight, listURL)
+		}
+		if err == nil && !c.forgotten {
+			if len(k.cache) >= maxCacheEntries {
+				k.evictLocked(now)
+			}
+			k.cache[listURL] = val
+		}
 		k.mu.Unlock()
-		select {
-		case <-c.done:
-			return c.val, c.err
-		case <-ctx.Done():
-			return nil, vc.Wrap(vc.CodeStatusUnavailable, ctx.Err(), "fetching %s", e.listURL)
-		}
+		close(c.done)
 	}
-	c := &call{done: make(chan struct{})}
-	k.inflight[e.listURL] = c
-	k.mu.Unlock()
-
-	c.val, c.err = k.load(ctx, issuer, e)
-
-	k.mu.Lock()
-	delete(k.inflight, e.listURL)
-	if c.err == nil {
-		if len(k.cache) >= maxCacheEntries {
-			k.evictLocked(now)
-		}
-		k.cache[e.listURL] = c.val
-	}
-	k.mu.Unlock()
-	close(c.done)
-	return c.val, c.err
 }
 
 // evictLocked drops expired lists, or all of them if none expired.
@@ -351,10 +470,18 @@ func (k *Checker) evictLocked(now time.Time) {
 	}
 }
 
-// Forget drops a cached list (an operator's "check again now").
+// Forget drops a cached list, so the next check fetches it again: an
+// operator's "check again now", or the issuer on this server publishing a
+// new version. A fetch already under way for listURL is not cached (it may
+// have read the version being replaced); its waiters still get its answer,
+// and later callers start a new fetch.
 func (k *Checker) Forget(listURL string) {
 	k.mu.Lock()
 	delete(k.cache, listURL)
+	if c, ok := k.inflight[listURL]; ok {
+		c.forgotten = true
+		delete(k.inflight, listURL)
+	}
 	k.mu.Unlock()
 }
 
@@ -455,8 +582,9 @@ func number(v any) (int64, bool) {
 	return 0, false
 }
 
-// checkAnchor compares the hash of the served list with the anchors the
-// list names (see AnchorMode): the latest anchored version is accepted,
+// checkAnchor compares the hash of the served list with the anchors in
+// the slot the list names, if this verifier trusts that slot for the
+// list's issuer (see AnchorMode, AnchorTrust): the latest anchored version is accepted,
 // and so is one replaced less than AnchorLag ago. A version never anchored
 // is not accepted, however fresh: an issuer that shows a verifier a list
 // it never anchors is what this check exists to catch. The issuer anchors
@@ -475,6 +603,15 @@ func (k *Checker) checkAnchor(ctx context.Context, lc *vc.Credential, listURL st
 			return nil
 		}
 		return vc.Errorf(vc.CodeStatusUnanchored, "the status list %s names no ledger anchor (credentialSubject.%s)", listURL, AnchorProperty)
+	}
+	// The slot must be one this verifier trusts for the list's issuer: a
+	// slot the list could choose freely would let an issuer anchor one
+	// version per slot and name a different slot to each verifier.
+	if !k.trusted(lc.Issuer, ref) {
+		if !required {
+			return nil // optional: an untrusted slot counts as no anchor
+		}
+		return vc.Errorf(vc.CodeStatusUnanchored, "the status list %s is anchored at %s, which this verifier does not trust for %s (--status-anchor-trust)", listURL, ref, lc.Issuer)
 	}
 	now := k.cfg.Now()
 	versions, err := k.cfg.Anchors.History(ctx, ref, listURL, now.Add(-k.cfg.AnchorLag))
@@ -501,6 +638,28 @@ func (k *Checker) checkAnchor(ctx context.Context, lc *vc.Credential, listURL st
 	return vc.Errorf(vc.CodeStatusUnanchored, "the status list %s differs from the version its issuer anchored on %s at %s", listURL, ref.Chain, versions[0].At.UTC().Format(time.RFC3339))
 }
 
+// trusted reports whether ref is an anchoring slot this verifier accepts
+// for issuer: among the entries bound to issuer if there are any, else
+// among the unbound ones.
+func (k *Checker) trusted(issuer string, ref AnchorRef) bool {
+	bound, found := false, false
+	for _, t := range k.cfg.AnchorTrust {
+		if t.Issuer != "" && t.matches(issuer) {
+			bound = true
+			found = found || t.Ref.same(ref)
+		}
+	}
+	if bound {
+		return found
+	}
+	for _, t := range k.cfg.AnchorTrust {
+		if t.Issuer == "" && t.Ref.same(ref) {
+			return true
+		}
+	}
+	return false
+}
+
 // anchorRef reads credentialSubject.anchor; ok is false when there is none.
 func anchorRef(lc *vc.Credential) (ref AnchorRef, ok bool, err error) {
 	raw, ok := lc.Subjects[0][AnchorProperty]
@@ -514,13 +673,8 @@ func anchorRef(lc *vc.Credential) (ref AnchorRef, ok bool, err error) {
 	ref.Chain, _ = m["chain"].(string)
 	ref.Contract, _ = m["contract"].(string)
 	ref.Account, _ = m["account"].(string)
-	if id, ok := strings.CutPrefix(ref.Chain, "eip155:"); !ok || !decimal(id) {
-		return ref, false, fmt.Errorf("%s.chain %q is not a CAIP-2 eip155 chain id", AnchorProperty, ref.Chain)
-	}
-	for name, a := range map[string]string{"contract": ref.Contract, "account": ref.Account} {
-		if !hexAddress(a) {
-			return ref, false, fmt.Errorf("%s.%s %q is not a 0x address", AnchorProperty, name, a)
-		}
+	if err := ref.validate(); err != nil {
+		return ref, false, fmt.Errorf("%s: %w", AnchorProperty, err)
 	}
 	return ref, true, nil
 }

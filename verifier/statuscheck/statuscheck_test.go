@@ -362,7 +362,7 @@ func TestCache(t *testing.T) {
 }
 
 // anchors is an in-memory ledger view for the anchor-mode table: per list
-// URL, the anchored versions newest first. The real chain is exercised in
+// URL, the anchored versions newest first, in whichever slot is asked. The real chain is exercised in
 // ledgeranchors and by the Anchorer's own tests.
 type anchors map[string][]statuscheck.AnchorVersion
 
@@ -377,10 +377,7 @@ func (a anchors) History(_ context.Context, ref statuscheck.AnchorRef, listURL s
 	if ref.Chain == unknownChain {
 		return nil, statuscheck.ErrUnknownChain
 	}
-	if ref != testRef {
-		return nil, errors.New("unexpected anchor ref")
-	}
-	vs, ok := a[listURL]
+	vs, ok := a[listURL] // whatever slot the list names: the issuer may have anchored there
 	if !ok {
 		return nil, statuscheck.ErrNotAnchored
 	}
@@ -419,6 +416,13 @@ func TestAnchorModes(t *testing.T) {
 	neverURL := mk("/never", ref)
 	bareURL := mk("/no-anchor-property", nil)
 	unknownURL := mk("/unknown-chain", map[string]any{"chain": unknownChain, "contract": testRef.Contract, "account": testRef.Account})
+	// The issuer's second slot: anchored there (History would answer for
+	// it), but no verifier was told to trust it.
+	secondSlot := statuscheck.AnchorRef{Chain: testRef.Chain, Contract: "0x" + strings.Repeat("ef", 20), Account: testRef.Account}
+	secondAcct := statuscheck.AnchorRef{Chain: testRef.Chain, Contract: testRef.Contract, Account: "0x" + strings.Repeat("12", 20)}
+	slotURL := mk("/second-contract", refJSON(secondSlot))
+	acctURL := mk("/second-account", refJSON(secondAcct))
+	upperURL := mk("/checksummed", map[string]any{"chain": testRef.Chain, "contract": "0x" + strings.ToUpper(testRef.Contract[2:]), "account": testRef.Account})
 	badURL := mk("/malformed-anchor", map[string]any{"chain": "1337", "contract": testRef.Contract, "account": testRef.Account})
 	a := anchors{
 		latestURL:  {{Hash: sum("/latest"), At: now.Add(-50 * time.Minute)}},
@@ -427,31 +431,59 @@ func TestAnchorModes(t *testing.T) {
 		secondURL:  {{Hash: other("v3"), At: now.Add(-10 * time.Second)}, {Hash: other("v2"), At: now.Add(-20 * time.Second)}, {Hash: sum("/second-previous"), At: now.Add(-time.Hour)}},
 		splitURL:   {{Hash: other("the version everyone else sees"), At: now.Add(-50 * time.Minute)}},
 		unknownURL: {{Hash: sum("/unknown-chain"), At: now.Add(-time.Hour)}},
+		slotURL:    {{Hash: sum("/second-contract"), At: now.Add(-time.Hour)}},
+		acctURL:    {{Hash: sum("/second-account"), At: now.Add(-time.Hour)}},
+		upperURL:   {{Hash: sum("/checksummed"), At: now.Add(-time.Hour)}},
 	}
+	trustAll := []statuscheck.AnchorTrust{{Ref: testRef}}
+	boundElsewhere := []statuscheck.AnchorTrust{{Ref: testRef}, {Issuer: iss.did, Ref: secondSlot}}
+	boundHere := []statuscheck.AnchorTrust{{Ref: secondSlot}, {Issuer: "did:key:", Ref: testRef}}
+	boundOther := []statuscheck.AnchorTrust{{Ref: testRef}, {Issuer: "did:web:example.com", Ref: secondSlot}}
 	for _, tc := range []struct {
-		name string
-		mode statuscheck.AnchorMode
-		url  string
-		code string
+		name  string
+		mode  statuscheck.AnchorMode
+		url   string
+		code  string
+		trust []statuscheck.AnchorTrust // nil: trustAll
 	}{
-		{"ok/required/latest", statuscheck.AnchorRequired, latestURL, ""},
-		{"ok/required/previous-within-lag", statuscheck.AnchorRequired, prevURL, ""},
-		{"ok/required/two-back-within-lag", statuscheck.AnchorRequired, secondURL, ""},
-		{"fail/required/previous-after-lag", statuscheck.AnchorRequired, oldURL, vc.CodeStatusUnanchored},
-		{"fail/required/differs-from-anchor", statuscheck.AnchorRequired, splitURL, vc.CodeStatusUnanchored},
-		{"fail/required/never-anchored", statuscheck.AnchorRequired, neverURL, vc.CodeStatusUnanchored},
-		{"fail/required/no-anchor-property", statuscheck.AnchorRequired, bareURL, vc.CodeStatusUnanchored},
-		{"fail/required/unknown-chain", statuscheck.AnchorRequired, unknownURL, vc.CodeStatusUnanchored},
-		{"fail/required/malformed-anchor", statuscheck.AnchorRequired, badURL, vc.CodeStatusInvalid},
-		{"ok/optional/never-anchored", statuscheck.AnchorOptional, neverURL, ""},
-		{"ok/optional/no-anchor-property", statuscheck.AnchorOptional, bareURL, ""},
-		{"ok/optional/unknown-chain", statuscheck.AnchorOptional, unknownURL, ""},
-		{"fail/optional/differs-from-anchor", statuscheck.AnchorOptional, splitURL, vc.CodeStatusUnanchored},
-		{"fail/optional/previous-after-lag", statuscheck.AnchorOptional, oldURL, vc.CodeStatusUnanchored},
-		{"ok/off/differs-from-anchor", statuscheck.AnchorOff, splitURL, ""},
+		{"ok/required/latest", statuscheck.AnchorRequired, latestURL, "", nil},
+		{"ok/required/previous-within-lag", statuscheck.AnchorRequired, prevURL, "", nil},
+		{"ok/required/two-back-within-lag", statuscheck.AnchorRequired, secondURL, "", nil},
+		{"fail/required/previous-after-lag", statuscheck.AnchorRequired, oldURL, vc.CodeStatusUnanchored, nil},
+		{"fail/required/differs-from-anchor", statuscheck.AnchorRequired, splitURL, vc.CodeStatusUnanchored, nil},
+		{"fail/required/never-anchored", statuscheck.AnchorRequired, neverURL, vc.CodeStatusUnanchored, nil},
+		{"fail/required/no-anchor-property", statuscheck.AnchorRequired, bareURL, vc.CodeStatusUnanchored, nil},
+		{"fail/required/unknown-chain", statuscheck.AnchorRequired, unknownURL, vc.CodeStatusUnanchored, nil},
+		{"fail/required/malformed-anchor", statuscheck.AnchorRequired, badURL, vc.CodeStatusInvalid, nil},
+		{"ok/optional/never-anchored", statuscheck.AnchorOptional, neverURL, "", nil},
+		{"ok/optional/no-anchor-property", statuscheck.AnchorOptional, bareURL, "", nil},
+		{"ok/optional/unknown-chain", statuscheck.AnchorOptional, unknownURL, "", nil},
+		{"fail/optional/differs-from-anchor", statuscheck.AnchorOptional, splitURL, vc.CodeStatusUnanchored, nil},
+		{"fail/optional/previous-after-lag", statuscheck.AnchorOptional, oldURL, vc.CodeStatusUnanchored, nil},
+		{"ok/off/differs-from-anchor", statuscheck.AnchorOff, splitURL, "", nil},
+		// The slot comes from the verifier's trust, not from the list.
+		{"fail/required/untrusted-contract", statuscheck.AnchorRequired, slotURL, vc.CodeStatusUnanchored, nil},
+		{"fail/required/untrusted-account", statuscheck.AnchorRequired, acctURL, vc.CodeStatusUnanchored, nil},
+		{"ok/optional/untrusted-contract", statuscheck.AnchorOptional, slotURL, "", nil},
+		{"ok/required/address-case-ignored", statuscheck.AnchorRequired, upperURL, "", nil},
+		{"fail/required/unknown-chain-trusted", statuscheck.AnchorRequired, unknownURL, vc.CodeStatusUnanchored,
+			[]statuscheck.AnchorTrust{{Ref: statuscheck.AnchorRef{Chain: unknownChain, Contract: testRef.Contract, Account: testRef.Account}}}},
+		{"ok/required/second-slot-trusted", statuscheck.AnchorRequired, slotURL, "", []statuscheck.AnchorTrust{{Ref: testRef}, {Ref: secondSlot}}},
+		// Issuer-bound entries: an issuer some bound entry matches is held
+		// to its bound slots only.
+		{"fail/required/bound-elsewhere", statuscheck.AnchorRequired, latestURL, vc.CodeStatusUnanchored, boundElsewhere},
+		{"ok/required/bound-here", statuscheck.AnchorRequired, slotURL, "", boundElsewhere},
+		{"ok/required/bound-by-prefix", statuscheck.AnchorRequired, latestURL, "", boundHere},
+		{"fail/required/bound-by-prefix-other-slot", statuscheck.AnchorRequired, slotURL, vc.CodeStatusUnanchored, boundHere},
+		{"ok/required/bound-to-other-issuer", statuscheck.AnchorRequired, latestURL, "", boundOther},
+		{"fail/required/bound-to-other-issuer", statuscheck.AnchorRequired, slotURL, vc.CodeStatusUnanchored, boundOther},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newChecker(t, statuscheck.Config{AllowPrivate: true, Anchors: a, AnchorMode: tc.mode, Now: func() time.Time { return now }})
+			trust := tc.trust
+			if trust == nil {
+				trust = trustAll
+			}
+			c := newChecker(t, statuscheck.Config{AllowPrivate: true, Anchors: a, AnchorMode: tc.mode, AnchorTrust: trust, Now: func() time.Time { return now }})
 			err := c.CheckStatus(context.Background(), credential(t, iss.did, entry(tc.url, "revocation", 1)))
 			if got := vc.CodeOf(err); got != tc.code {
 				t.Fatalf("code %q (%v), want %q", got, err, tc.code)
@@ -459,8 +491,19 @@ func TestAnchorModes(t *testing.T) {
 		})
 	}
 	t.Run("fail/required-without-ledger", func(t *testing.T) {
-		if _, err := statuscheck.New(statuscheck.Config{Verifier: newVerifier(), AnchorMode: statuscheck.AnchorRequired}); err == nil {
+		if _, err := statuscheck.New(statuscheck.Config{Verifier: newVerifier(), AnchorMode: statuscheck.AnchorRequired, AnchorTrust: trustAll}); err == nil {
 			t.Error("required mode without Anchors was accepted")
+		}
+	})
+	t.Run("fail/required-without-trust", func(t *testing.T) {
+		if _, err := statuscheck.New(statuscheck.Config{Verifier: newVerifier(), AnchorMode: statuscheck.AnchorRequired, Anchors: a}); err == nil {
+			t.Error("required mode without a trusted anchor was accepted")
+		}
+	})
+	t.Run("fail/malformed-trust", func(t *testing.T) {
+		bad := []statuscheck.AnchorTrust{{Ref: statuscheck.AnchorRef{Chain: "1337", Contract: testRef.Contract, Account: testRef.Account}}}
+		if _, err := statuscheck.New(statuscheck.Config{Verifier: newVerifier(), AnchorMode: statuscheck.AnchorOptional, Anchors: a, AnchorTrust: bad}); err == nil {
+			t.Error("a malformed trust entry was accepted")
 		}
 	})
 }
@@ -541,4 +584,146 @@ func mustAddr(t *testing.T, s string) netip.Addr {
 		t.Fatal(err)
 	}
 	return a
+}
+
+func TestParseAnchorTrust(t *testing.T) {
+	const c, a = "0xabababababababababababababababababababab", "0xCdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+	for _, tc := range []struct {
+		name, in string
+		want     statuscheck.AnchorTrust
+		fail     bool
+	}{
+		{name: "ok/unbound", in: "eip155:1337:" + c + ":" + a, want: statuscheck.AnchorTrust{Ref: statuscheck.AnchorRef{Chain: "eip155:1337", Contract: c, Account: a}}},
+		{name: "ok/issuer", in: "did:key:z6MkA=eip155:1:" + c + ":" + a, want: statuscheck.AnchorTrust{Issuer: "did:key:z6MkA", Ref: statuscheck.AnchorRef{Chain: "eip155:1", Contract: c, Account: a}}},
+		{name: "ok/issuer-prefix", in: "did:web:example.com:=eip155:1:" + c + ":" + a, want: statuscheck.AnchorTrust{Issuer: "did:web:example.com:", Ref: statuscheck.AnchorRef{Chain: "eip155:1", Contract: c, Account: a}}},
+		{name: "fail/chain-leading-zero", in: "eip155:01:" + c + ":" + a, fail: true},
+		{name: "fail/not-eip155", in: "cosmos:1:" + c + ":" + a, fail: true},
+		{name: "fail/three-parts", in: "eip155:1:" + c, fail: true},
+		{name: "fail/short-address", in: "eip155:1:0xab:" + a, fail: true},
+		{name: "fail/no-0x", in: "eip155:1:" + c[2:] + ":" + a, fail: true},
+		{name: "fail/issuer-not-did", in: "example=eip155:1:" + c + ":" + a, fail: true},
+		{name: "fail/issuer-empty", in: "=eip155:1:" + c + ":" + a, fail: true},
+		{name: "fail/issuer-did-url", in: "did:web:x#k=eip155:1:" + c + ":" + a, fail: true},
+		{name: "fail/empty", in: "", fail: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := statuscheck.ParseAnchorTrust(tc.in)
+			if tc.fail {
+				if err == nil {
+					t.Fatalf("accepted: %+v", got)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
+			}
+			if got.String() != tc.in {
+				t.Fatalf("String %q, want %q", got.String(), tc.in)
+			}
+		})
+	}
+}
+
+// gate is a fetcher that blocks every fetch until released and reports
+// the context each fetch ran under.
+type gate struct {
+	body    []byte
+	started chan context.Context
+	release chan struct{}
+	calls   atomic.Int64
+}
+
+func newGate(body []byte) *gate {
+	return &gate{body: body, started: make(chan context.Context, 8), release: make(chan struct{})}
+}
+
+func (g *gate) Fetch(ctx context.Context, _ string) ([]byte, error) {
+	g.calls.Add(1)
+	g.started <- ctx
+	select {
+	case <-g.release:
+		return g.body, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// TestSharedFetchOutlivesFirstCaller: the caller that started a fetch
+// goes away; the callers that joined it still get the list, and the fetch
+// was not cancelled with it.
+func TestSharedFetchOutlivesFirstCaller(t *testing.T) {
+	iss := newKey(t)
+	const u = "https://lists.example/rev"
+	g := newGate([]byte(iss.sign(t, listDoc(u, iss.did, "revocation", encoded(t, status.MinEntries, 5)))))
+	c := newChecker(t, statuscheck.Config{Fetcher: g})
+	cred := credential(t, iss.did, entry(u, "revocation", 5))
+
+	first, cancel := context.WithCancel(context.Background())
+	firstErr := make(chan error, 1)
+	go func() { firstErr <- c.CheckStatus(first, cred) }()
+	fctx := <-g.started
+	// The second caller joins the fetch under way (no second fetch starts).
+	secondErr := make(chan error, 1)
+	go func() { secondErr <- c.CheckStatus(context.Background(), cred) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	if err := <-firstErr; vc.CodeOf(err) != vc.CodeStatusUnavailable {
+		t.Fatalf("first caller: %v, want status_list_unavailable (its own context ended)", err)
+	}
+	if fctx.Err() != nil {
+		t.Fatalf("the shared fetch was cancelled with the first caller: %v", fctx.Err())
+	}
+	close(g.release)
+	if err := <-secondErr; vc.CodeOf(err) != vc.CodeRevoked {
+		t.Fatalf("second caller: %v, want revoked", err)
+	}
+	if n := g.calls.Load(); n != 1 {
+		t.Fatalf("%d fetches, want 1 shared", n)
+	}
+	// The result is cached for the next caller.
+	if err := c.CheckStatus(context.Background(), cred); vc.CodeOf(err) != vc.CodeRevoked || g.calls.Load() != 1 {
+		t.Fatalf("cached: %v after %d fetches", err, g.calls.Load())
+	}
+	if _, ok := fctx.Deadline(); !ok {
+		t.Error("the shared fetch has no deadline of its own")
+	}
+}
+
+// TestForget: Forget drops the cached list at once, and a fetch that was
+// under way when Forget ran is answered but not cached (it may hold the
+// version being replaced).
+func TestForget(t *testing.T) {
+	iss := newKey(t)
+	s := newSite(t)
+	u := s.URL + "/rev"
+	s.bodies["/rev"] = iss.sign(t, listDoc(u, iss.did, "revocation", encoded(t, status.MinEntries)))
+	c := newChecker(t, statuscheck.Config{AllowPrivate: true, TTL: time.Hour})
+	cred := credential(t, iss.did, entry(u, "revocation", 5))
+	if err := c.CheckStatus(context.Background(), cred); err != nil {
+		t.Fatal(err)
+	}
+	s.bodies["/rev"] = iss.sign(t, listDoc(u, iss.did, "revocation", encoded(t, status.MinEntries, 5)))
+	if err := c.CheckStatus(context.Background(), cred); err != nil {
+		t.Fatalf("ok/cached-within-ttl: %v", err)
+	}
+	c.Forget(u)
+	if err := c.CheckStatus(context.Background(), cred); vc.CodeOf(err) != vc.CodeRevoked {
+		t.Fatalf("ok/after-forget: %v, want revoked", err)
+	}
+
+	old := []byte(iss.sign(t, listDoc("https://lists.example/l", iss.did, "revocation", encoded(t, status.MinEntries))))
+	g := newGate(old)
+	c = newChecker(t, statuscheck.Config{Fetcher: g, TTL: time.Hour})
+	cred = credential(t, iss.did, entry("https://lists.example/l", "revocation", 5))
+	done := make(chan error, 1)
+	go func() { done <- c.CheckStatus(context.Background(), cred) }()
+	<-g.started
+	c.Forget("https://lists.example/l")
+	close(g.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the fetch under way: %v", err)
+	}
+	if err := c.CheckStatus(context.Background(), cred); err != nil || g.calls.Load() != 2 {
+		t.Fatalf("after a forgotten fetch: %v, %d fetches, want a second fetch", err, g.calls.Load())
+	}
 }
