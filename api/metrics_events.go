@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/credentialflow/cflow/internal/audit"
+	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/gateway"
 )
@@ -15,6 +16,14 @@ type Auditor interface {
 }
 
 var _ Auditor = (*audit.Log)(nil)
+
+// TxAuditor is an Auditor that can append inside a store transaction
+// (*audit.Log), so the gateway commits the entry with the nonce it spends.
+type TxAuditor interface {
+	Append(tx store.Tx, e audit.Event) error
+}
+
+var _ TxAuditor = (*audit.Log)(nil)
 
 // Events turns what the roles decide into audit entries and metrics. It is
 // the Auditor handed to the issuer (issuances, status changes), is called
@@ -38,9 +47,7 @@ func (ev *Events) Record(ctx context.Context, e audit.Event) error {
 	if ev == nil {
 		return nil
 	}
-	if ev.metrics != nil {
-		ev.metrics.events.WithLabelValues(e.Type, e.Decision).Inc()
-	}
+	ev.countEvent(e)
 	if ev.audit == nil {
 		return nil
 	}
@@ -91,6 +98,49 @@ func (ev *Events) Token(ctx context.Context, res *verifier.Result, resp *gateway
 	if ev == nil {
 		return
 	}
+	e := tokenEvent(res, resp, dec, oerr)
+	ev.countToken(e, resp)
+	_ = ev.Record(ctx, e)
+}
+
+// TokenTx is Token for the decisions the gateway records in the commit
+// that spends the presentation's nonce (gateway.Config.AuditTx): write
+// appends the entry in that transaction, committed counts it once the
+// commit is durable. An Auditor that cannot append in a transaction
+// records the entry in its own commit from committed, before the answer.
+func (ev *Events) TokenTx(ctx context.Context, res *verifier.Result, resp *gateway.TokenResponse, dec *gateway.Decision, oerr *gateway.OAuthError) (write func(store.Tx) error, committed func()) {
+	if ev == nil {
+		return nil, nil
+	}
+	e := tokenEvent(res, resp, dec, oerr)
+	ta, ok := ev.audit.(TxAuditor)
+	if !ok || ev.audit == nil {
+		return nil, func() {
+			ev.countToken(e, resp)
+			_ = ev.Record(ctx, e)
+		}
+	}
+	return func(tx store.Tx) error { return ta.Append(tx, e) }, func() {
+		ev.countToken(e, resp)
+		ev.countEvent(e)
+	}
+}
+
+func (ev *Events) countEvent(e audit.Event) {
+	if ev.metrics != nil {
+		ev.metrics.events.WithLabelValues(e.Type, e.Decision).Inc()
+	}
+}
+
+func (ev *Events) countToken(e audit.Event, resp *gateway.TokenResponse) {
+	if e.Decision == audit.DecisionAllow && resp != nil && ev.metrics != nil {
+		ev.metrics.tokens.Inc()
+	}
+	ev.metrics.verification("token_exchange", e.Code)
+}
+
+// tokenEvent is the audit entry of one token decision.
+func tokenEvent(res *verifier.Result, resp *gateway.TokenResponse, dec *gateway.Decision, oerr *gateway.OAuthError) audit.Event {
 	e := audit.Event{Type: audit.TypeTokenGranted, Decision: audit.DecisionAllow}
 	if res != nil {
 		e.Holder = res.Holder
@@ -107,12 +157,8 @@ func (ev *Events) Token(ctx context.Context, res *verifier.Result, resp *gateway
 		}
 	case resp != nil:
 		e.Scope = resp.Scope
-		if ev.metrics != nil {
-			ev.metrics.tokens.Inc()
-		}
 	}
-	ev.metrics.verification("token_exchange", e.Code)
-	_ = ev.Record(ctx, e)
+	return e
 }
 
 // describe lists credential ids and the distinct types beyond the base type.

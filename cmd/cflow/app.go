@@ -142,6 +142,8 @@ func openApp(cfg serverConfig) (*app, error) {
 		}
 		a.gateway, a.gw = gw.gw, gw
 		a.gateway.SetAudit(events.Token)
+		// Decisions after the nonce: audit entry and nonce in one commit.
+		a.gateway.SetAuditTx(events.TokenTx)
 	}
 	adminToken, err := serverAdminToken(cfg.DataDir)
 	if err != nil {

@@ -205,6 +205,7 @@ func startBenchEnv(ctx context.Context, o benchOptions, tmp string) (*benchEnv, 
 	}
 	if o.NoAudit {
 		a.gateway.SetAudit(nil)
+		a.gateway.SetAuditTx(nil)
 	}
 	e := &benchEnv{app: a, base: base, srv: newHTTPServer(ln.Addr().String(), a.handler)}
 	go func() { _ = e.srv.Serve(ln) }()

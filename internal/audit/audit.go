@@ -240,6 +240,34 @@ func (l *Log) write(batch []*request) error {
 	return nil
 }
 
+// Append appends e inside tx, the transaction of a store.Batch call on
+// the Log's store, so that the entry commits together with the caller's
+// other writes (the gateway consumes a presentation's nonce and records
+// the decision in one durable commit). Batch calls run one after the other
+// in the store's single committer, as the Log's own appends do, so the
+// chain stays linear; in any other transaction a concurrent append
+// conflicts on the head and one of them is retried. The entry is durable
+// when the Batch call returns nil.
+func (l *Log) Append(tx store.Tx, e Event) error {
+	h, err := readHead(tx.Get(l.head, headKey))
+	if err != nil {
+		return err
+	}
+	entry := Entry{Seq: h.Seq + 1, Time: l.now().UTC(), Event: e, Prev: h.Hash}
+	val, sum, err := encode(entry)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(head{Seq: entry.Seq, Hash: sum})
+	if err != nil {
+		return err
+	}
+	if err := tx.Put(l.entries, seqKey(entry.Seq), val, 0); err != nil {
+		return err
+	}
+	return tx.Put(l.head, headKey, raw, 0)
+}
+
 func readHead(raw []byte, err error) (head, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return head{}, nil

@@ -345,3 +345,77 @@ func BenchmarkRecord(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendInBatch: entries appended inside other writers' store.Batch
+// transactions join the same linear chain as Record's, and an append whose
+// transaction fails leaves nothing behind.
+func TestAppendInBatch(t *testing.T) {
+	db := openStore(t, t.TempDir())
+	defer db.Close()
+	l := Open(db, clock)
+	other := db.Bucket("other")
+	errRefused := errors.New("refused")
+	const writers, each = 8, 20
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				holder := fmt.Sprintf("did:key:w%d-%d", w, i)
+				var err error
+				switch {
+				case w%2 == 0:
+					err = l.Record(context.Background(), Event{Type: TypeIssued, Holder: holder})
+				case i%5 == 0: // the caller's own write fails after the append
+					err = db.Batch(func(tx store.Tx) error {
+						if err := l.Append(tx, Event{Type: TypeTokenGranted, Holder: "lost:" + holder}); err != nil {
+							return err
+						}
+						return errRefused
+					})
+					if !errors.Is(err, errRefused) {
+						t.Errorf("failed batch: %v", err)
+					}
+					err = nil
+				default:
+					err = db.Batch(func(tx store.Tx) error {
+						if err := tx.Put(other, holder, []byte{1}, 0); err != nil {
+							return err
+						}
+						return l.Append(tx, Event{Type: TypeTokenGranted, Holder: holder})
+					})
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := uint64(writers/2*each + writers/2*(each-each/5))
+	if rep.Entries != want {
+		t.Fatalf("Entries = %d, want %d", rep.Entries, want)
+	}
+	all, err := Tail(db, int(want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range all {
+		if strings.HasPrefix(e.Holder, "lost:") {
+			t.Fatalf("entry %d of a failed transaction was kept", e.Seq)
+		}
+		if e.Type == TypeTokenGranted {
+			if _, err := other.Get(e.Holder); err != nil {
+				t.Fatalf("entry %d committed without its transaction's other write: %v", e.Seq, err)
+			}
+		}
+	}
+}

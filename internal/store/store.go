@@ -280,6 +280,12 @@ func (d *DB) Update(fn func(tx Tx) error) error {
 	}
 }
 
+// View runs fn in a read-only transaction (a consistent snapshot); a
+// write in it fails.
+func (d *DB) View(fn func(tx Tx) error) error {
+	return d.bdb.View(func(txn *badger.Txn) error { return fn(Tx{txn: txn}) })
+}
+
 // MaxBatch bounds how many Batch calls share one transaction.
 const MaxBatch = 128
 

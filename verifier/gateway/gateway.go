@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/credentialflow/cflow/internal/jsonx"
+	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/verifier"
 )
@@ -70,19 +72,38 @@ type Config struct {
 	MaxCredentials int
 	// Timeout bounds one exchange or authorization, DID resolution included.
 	Timeout time.Duration
+	// ForwardAuth names the proxy in front of HandleAuthorize, which
+	// decides the only headers the original request is read from
+	// (default DefaultForwardAuthMode, nginx).
+	ForwardAuth ForwardAuthMode
 	Now     func() time.Time
 	// Audit, when set, is told every token decision with the verified (or
 	// refused) presentation; cmd/cflow wires api.Events.Token, which
 	// writes the audit log and the metrics.
 	Audit AuditFunc
+	// AuditTx, when set and Nonces is a NonceSpender, records every
+	// decision taken after the presentation's nonce is reserved in the
+	// transaction that consumes the nonce: one durable commit per
+	// exchange instead of two. Audit still records the other decisions.
+	AuditTx AuditTxFunc
 }
 
 // AuditFunc receives one token decision; res is nil when the request was
 // refused before the presentation was verified.
 type AuditFunc func(ctx context.Context, res *verifier.Result, resp *TokenResponse, dec *Decision, oerr *OAuthError)
 
+// AuditTxFunc is AuditFunc for a decision taken once the presentation's
+// nonce is reserved: it returns the write that records the decision, run
+// in the transaction that consumes the nonce, and committed, called once
+// that transaction is durable (for metrics). Either may be nil. If the
+// commit fails, no token goes out and Audit records the refusal instead.
+type AuditTxFunc func(ctx context.Context, res *verifier.Result, resp *TokenResponse, dec *Decision, oerr *OAuthError) (write func(store.Tx) error, committed func())
+
 // SetAudit installs Config.Audit on a built Gateway; call it before serving.
 func (g *Gateway) SetAudit(f AuditFunc) { g.cfg.Audit = f }
+
+// SetAuditTx installs Config.AuditTx on a built Gateway; call it before serving.
+func (g *Gateway) SetAuditTx(f AuditTxFunc) { g.cfg.AuditTx = f }
 
 // Gateway is the token exchange and enforcement service.
 type Gateway struct {
@@ -91,6 +112,7 @@ type Gateway struct {
 	byIP     *keyedLimiter
 	byHolder *keyedLimiter
 	hdr      atomic.Pointer[encodedHeader] // the signing key's encoded token header
+	inflight sync.Map                      // nonces reserved by exchanges not yet settled
 }
 
 // New returns a Gateway.
@@ -112,6 +134,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.JTIs == nil {
 		cfg.JTIs = NewMemoryJTIs()
+	}
+	if cfg.ForwardAuth == "" {
+		cfg.ForwardAuth = DefaultForwardAuthMode
 	}
 	d := DefaultRateLimits
 	if cfg.Limits.PerIP == 0 {
@@ -203,11 +228,30 @@ func grantErr(code, msg string) *OAuthError {
 // limit (after the nonce, so replays of a used presentation do not count
 // against its holder) → policy (every credential, required rules, allow,
 // scopes, claims).
+//
+// With a NonceSpender and Config.AuditTx, the nonce is reserved at its
+// place in that order (checked unused in the store, and held in this
+// process so a concurrent replay is refused as reused), and consumed at
+// the end in the same durable commit as the decision's audit entry, before
+// the answer: exactly as if it had been consumed first, since every path
+// after the reservation settles it, refusals included. If that commit
+// fails, the answer is a refusal and no token goes out.
 func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (resp *TokenResponse, dec *Decision, oerr *OAuthError) {
 	var res *verifier.Result // nil when refused before verification
-	if g.cfg.Audit != nil {
-		defer func() { g.cfg.Audit(ctx, res, resp, dec, oerr) }()
+	var reserved string      // the nonce to consume with the audit entry
+	spender, _ := g.cfg.Nonces.(NonceSpender)
+	if spender == nil || g.cfg.AuditTx == nil {
+		spender = nil
 	}
+	defer func() {
+		if reserved != "" {
+			resp, oerr = g.settle(context.WithoutCancel(ctx), spender, reserved, res, resp, dec, oerr)
+			return
+		}
+		if g.cfg.Audit != nil {
+			g.cfg.Audit(ctx, res, resp, dec, oerr)
+		}
+	}()
 	if req.GrantType != GrantTypeTokenExchange {
 		return nil, nil, oauthErr("unsupported_grant_type", "grant_type must be %s", GrantTypeTokenExchange)
 	}
@@ -260,18 +304,18 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (resp *Toke
 	if res.Nonce == "" {
 		return nil, nil, grantErr(vc.CodeChallengeMismatch, "the presentation carries no nonce; get one from /v1/gateway/challenge")
 	}
-	if err := g.cfg.Nonces.Consume(ctx, res.Nonce); err != nil {
-		switch {
-		case errors.Is(err, ErrNonceReused):
-			return nil, nil, grantErr(vc.CodeNonceReused, "this presentation's nonce was already used")
-		case errors.Is(err, ErrNonceUnknown):
-			return nil, nil, grantErr(vc.CodeNonceUnknown, "this presentation's nonce was not issued here or has expired")
+	if spender != nil {
+		if err := g.reserve(ctx, spender, res.Nonce); err != nil {
+			return nil, nil, nonceErr(err)
 		}
-		return nil, nil, oauthErr("server_error", "nonce store unavailable")
+		reserved = res.Nonce
+	} else if err := g.cfg.Nonces.Consume(ctx, res.Nonce); err != nil {
+		return nil, nil, nonceErr(err)
 	}
-	// The holder is counted only now that its nonce is spent: anyone who
-	// saw a used presentation can replay it, and if replays counted they
-	// would lock its holder out. A refusal here has spent the nonce too.
+	// The holder is counted only now that its nonce is spent (or reserved,
+	// to be spent whatever the outcome): anyone who saw a used
+	// presentation can replay it, and if replays counted they would lock
+	// its holder out. A refusal here spends the nonce too.
 	if ok, wait := g.byHolder.allow(res.Holder, g.cfg.Now()); !ok {
 		return nil, nil, &OAuthError{Code: "slow_down", Description: "too many token requests for this holder; get a new challenge after Retry-After",
 			Status: http.StatusTooManyRequests, RetryAfter: wait}
@@ -308,6 +352,50 @@ func (g *Gateway) Exchange(ctx context.Context, req ExchangeRequest) (resp *Toke
 	}
 	return &TokenResponse{AccessToken: tok, IssuedTokenType: TokenTypeAccessToken, TokenType: tt,
 		ExpiresIn: int(g.cfg.TokenTTL.Seconds()), Scope: strings.Join(scopes, " ")}, dec, nil
+}
+
+func nonceErr(err error) *OAuthError {
+	switch {
+	case errors.Is(err, ErrNonceReused):
+		return grantErr(vc.CodeNonceReused, "this presentation's nonce was already used")
+	case errors.Is(err, ErrNonceUnknown):
+		return grantErr(vc.CodeNonceUnknown, "this presentation's nonce was not issued here or has expired")
+	}
+	return oauthErr("server_error", "nonce store unavailable")
+}
+
+// reserve holds nonce for this exchange: refused if another exchange in
+// this process holds it, or if the store says it is used or unknown.
+func (g *Gateway) reserve(ctx context.Context, sp NonceSpender, nonce string) error {
+	if _, held := g.inflight.LoadOrStore(nonce, struct{}{}); held {
+		return ErrNonceReused
+	}
+	if err := sp.Check(ctx, nonce); err != nil {
+		g.inflight.Delete(nonce)
+		return err
+	}
+	return nil
+}
+
+// settle consumes the reserved nonce in the commit that records the
+// decision, and releases the reservation. If the nonce cannot be consumed
+// (used or expired meanwhile, or the store failed), the exchange is
+// refused instead and that refusal is audited.
+func (g *Gateway) settle(ctx context.Context, sp NonceSpender, nonce string, res *verifier.Result, resp *TokenResponse, dec *Decision, oerr *OAuthError) (*TokenResponse, *OAuthError) {
+	defer g.inflight.Delete(nonce)
+	write, committed := g.cfg.AuditTx(ctx, res, resp, dec, oerr)
+	err := sp.Spend(ctx, nonce, write)
+	if err == nil {
+		if committed != nil {
+			committed()
+		}
+		return resp, oerr
+	}
+	oerr = nonceErr(err)
+	if g.cfg.Audit != nil {
+		g.cfg.Audit(ctx, res, nil, dec, oerr)
+	}
+	return nil, oerr
 }
 
 func contains(list []string, s string) bool {

@@ -26,6 +26,21 @@ type NonceStore interface {
 	Consume(ctx context.Context, nonce string) error
 }
 
+// NonceSpender is a NonceStore that can consume a nonce in the same
+// durable commit as other writes, so that an exchange records its
+// decision and spends its nonce with one sync (see Gateway.Exchange).
+type NonceSpender interface {
+	// Check reports whether nonce could be consumed now (nil), was used
+	// (ErrNonceReused) or is unknown or expired (ErrNonceUnknown),
+	// without consuming it.
+	Check(ctx context.Context, nonce string) error
+	// Spend consumes nonce and runs also (may be nil) in the same
+	// transaction; it refuses with ErrNonceReused or ErrNonceUnknown before
+	// writing anything, fails whole if also fails, and returns once the
+	// transaction is durable. Of concurrent callers exactly one succeeds.
+	Spend(ctx context.Context, nonce string, also func(store.Tx) error) error
+}
+
 // BadgerNonces keeps nonces in the embedded store.
 type BadgerNonces struct {
 	db     *store.DB
@@ -33,7 +48,10 @@ type BadgerNonces struct {
 	used   store.Bucket
 }
 
-var _ NonceStore = (*BadgerNonces)(nil)
+var (
+	_ NonceStore   = (*BadgerNonces)(nil)
+	_ NonceSpender = (*BadgerNonces)(nil)
+)
 
 // NewBadgerNonces returns a nonce store in db.
 func NewBadgerNonces(db *store.DB) *BadgerNonces {
@@ -63,20 +81,48 @@ func (n *BadgerNonces) Issue(_ context.Context, ttl time.Duration) (string, erro
 // a group commit (store.Batch): concurrent exchanges share one commit and
 // one WAL sync, and since a batch runs its calls one after the other, of
 // two calls for one nonce the second sees the first's move and is refused.
-func (n *BadgerNonces) Consume(_ context.Context, nonce string) error {
+func (n *BadgerNonces) Consume(ctx context.Context, nonce string) error {
+	return n.Spend(ctx, nonce, nil)
+}
+
+// Check reports whether nonce could be consumed now, without writing.
+func (n *BadgerNonces) Check(_ context.Context, nonce string) error {
+	if len(nonce) == 0 || len(nonce) > 128 {
+		return ErrNonceUnknown
+	}
+	return n.db.View(func(tx store.Tx) error {
+		_, err := n.state(tx, nonce)
+		return err
+	})
+}
+
+// state returns the expiry of an issued nonce, or why it cannot be used.
+func (n *BadgerNonces) state(tx store.Tx, nonce string) ([]byte, error) {
+	exp, err := tx.Get(n.issued, nonce)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, uerr := tx.Get(n.used, nonce); uerr == nil {
+			return nil, ErrNonceReused
+		}
+		return nil, ErrNonceUnknown
+	}
+	return exp, err
+}
+
+// Spend consumes nonce and runs also in the same group-committed
+// transaction (see Consume).
+func (n *BadgerNonces) Spend(_ context.Context, nonce string, also func(store.Tx) error) error {
 	if len(nonce) == 0 || len(nonce) > 128 {
 		return ErrNonceUnknown
 	}
 	return n.db.Batch(func(tx store.Tx) error {
-		exp, err := tx.Get(n.issued, nonce)
-		if errors.Is(err, store.ErrNotFound) {
-			if _, uerr := tx.Get(n.used, nonce); uerr == nil {
-				return ErrNonceReused
-			}
-			return ErrNonceUnknown
-		}
+		exp, err := n.state(tx, nonce)
 		if err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
 		}
 		if err := tx.Delete(n.issued, nonce); err != nil {
 			return err
