@@ -3,11 +3,12 @@
 // verifier is connected to: the statuscheck.Anchors of cmd/cflow.
 //
 // A status list names its anchor (chain, contract, account) in its signed
-// credentialSubject.anchor; this package only trusts the code at that
-// contract address if it is exactly our StatusAnchor's deployed code, so an
-// issuer cannot name a contract that answers each verifier differently.
-// It owns no policy: statuscheck decides what a missing or different
-// anchor means.
+// credentialSubject.anchor, and statuscheck reads it only if the verifier
+// trusts that slot (statuscheck.AnchorTrust). This package additionally
+// reads a contract only if its code is exactly our StatusAnchor's deployed
+// code, so even a misconfigured trust cannot point at a contract that
+// answers each verifier differently. It owns no policy: statuscheck
+// decides which slots count and what a missing or different anchor means.
 package ledgeranchors
 
 import (

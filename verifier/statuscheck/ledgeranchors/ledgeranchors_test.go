@@ -116,13 +116,24 @@ func (e *env) anchor(path, body string) {
 	}
 }
 
+// trust is the verifier's trust in the env's own slot.
+func (e *env) trust() []statuscheck.AnchorTrust {
+	return []statuscheck.AnchorTrust{{Ref: statuscheck.AnchorRef{Chain: e.ref["chain"].(string), Contract: e.ref["contract"].(string), Account: e.ref["account"].(string)}}}
+}
+
 // check verifies a credential whose index 3 is on the list at path with a
-// fresh checker (no cache) in mode, its clock offset by skew.
+// fresh checker (no cache) in mode, its clock offset by skew, trusting
+// the env's slot.
 func (e *env) check(path string, mode statuscheck.AnchorMode, skew time.Duration) error {
+	e.t.Helper()
+	return e.checkTrusting(path, mode, skew, e.trust())
+}
+
+func (e *env) checkTrusting(path string, mode statuscheck.AnchorMode, skew time.Duration, trust []statuscheck.AnchorTrust) error {
 	e.t.Helper()
 	v := verifier.New(verifier.Config{Resolver: did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}})})
 	c, err := statuscheck.New(statuscheck.Config{
-		Verifier: v, AllowPrivate: true, AnchorMode: mode, AnchorLag: time.Minute,
+		Verifier: v, AllowPrivate: true, AnchorMode: mode, AnchorLag: time.Minute, AnchorTrust: trust,
 		Anchors: ledgeranchors.New(ledgeranchors.Chain{ID: e.l.ChainID, Client: e.l.Client}),
 		Now:     func() time.Time { return time.Now().Add(skew) },
 	})
@@ -230,25 +241,81 @@ func TestAnchorRefs(t *testing.T) {
 	e.serve("/mitm", tamperPayload(t, good, func(m map[string]any) {
 		m["credentialSubject"].(map[string]any)["anchor"].(map[string]any)["account"] = "0x000000000000000000000000000000000000dEaD"
 	}))
+	// A verifier misconfigured to trust the registry's address, or a
+	// chain it does not read, still gets no answer from either.
+	trustAlso := func(k, v string) []statuscheck.AnchorTrust {
+		tr := e.trust()
+		r := tr[0].Ref
+		switch k {
+		case "contract":
+			r.Contract = v
+		case "chain":
+			r.Chain = v
+		}
+		return append(tr, statuscheck.AnchorTrust{Ref: r})
+	}
 	for _, tc := range []struct {
 		name, path string
 		mode       statuscheck.AnchorMode
 		code       string
+		trust      []statuscheck.AnchorTrust // nil: the env's slot
 	}{
-		{"fail/required/not-an-anchor-contract", "/registry", statuscheck.AnchorRequired, vc.CodeStatusUnanchored},
-		{"ok/optional/not-an-anchor-contract", "/registry", statuscheck.AnchorOptional, ""},
-		{"fail/required/unknown-chain", "/chain", statuscheck.AnchorRequired, vc.CodeStatusUnanchored},
-		{"ok/optional/unknown-chain", "/chain", statuscheck.AnchorOptional, ""},
-		{"fail/required/other-account", "/account", statuscheck.AnchorRequired, vc.CodeStatusUnanchored},
-		{"fail/required/no-anchor-property", "/bare", statuscheck.AnchorRequired, vc.CodeStatusUnanchored},
-		{"ok/optional/no-anchor-property", "/bare", statuscheck.AnchorOptional, ""},
-		{"fail/required/anchor-altered-in-transit", "/mitm", statuscheck.AnchorRequired, vc.CodeStatusInvalid},
-		{"fail/optional/anchor-altered-in-transit", "/mitm", statuscheck.AnchorOptional, vc.CodeStatusInvalid},
+		{"fail/required/not-an-anchor-contract", "/registry", statuscheck.AnchorRequired, vc.CodeStatusUnanchored, trustAlso("contract", e.l.Registry.Hex())},
+		{"ok/optional/not-an-anchor-contract", "/registry", statuscheck.AnchorOptional, "", trustAlso("contract", e.l.Registry.Hex())},
+		{"fail/required/unknown-chain", "/chain", statuscheck.AnchorRequired, vc.CodeStatusUnanchored, trustAlso("chain", "eip155:1")},
+		{"ok/optional/unknown-chain", "/chain", statuscheck.AnchorOptional, "", trustAlso("chain", "eip155:1")},
+		{"fail/required/untrusted-contract", "/registry", statuscheck.AnchorRequired, vc.CodeStatusUnanchored, nil},
+		{"fail/required/untrusted-chain", "/chain", statuscheck.AnchorRequired, vc.CodeStatusUnanchored, nil},
+		{"fail/required/other-account", "/account", statuscheck.AnchorRequired, vc.CodeStatusUnanchored, nil},
+		{"fail/required/no-anchor-property", "/bare", statuscheck.AnchorRequired, vc.CodeStatusUnanchored, nil},
+		{"ok/optional/no-anchor-property", "/bare", statuscheck.AnchorOptional, "", nil},
+		{"fail/required/anchor-altered-in-transit", "/mitm", statuscheck.AnchorRequired, vc.CodeStatusInvalid, nil},
+		{"fail/optional/anchor-altered-in-transit", "/mitm", statuscheck.AnchorOptional, vc.CodeStatusInvalid, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := vc.CodeOf(e.check(tc.path, tc.mode, 0)); got != tc.code {
+			trust := tc.trust
+			if trust == nil {
+				trust = e.trust()
+			}
+			if got := vc.CodeOf(e.checkTrusting(tc.path, tc.mode, 0, trust)); got != tc.code {
 				t.Fatalf("code %q, want %q", got, tc.code)
 			}
 		})
+	}
+}
+
+// TestSecondSlot is the review's split view on the real chain: the issuer
+// deploys a second StatusAnchor (and uses a second account in the first),
+// anchors a "not revoked" version there and names that slot in the list it
+// shows some verifiers. A verifier trusting only the issuer's slot refuses
+// it in required mode; a verifier trusting both slots is not protected,
+// which is why every verifier must be given the same single slot.
+func TestSecondSlot(t *testing.T) {
+	e := newEnv(t)
+	const p = "/v1/status/list"
+	x := e.list(p, e.ref, 3) // index 3 revoked, in the trusted slot
+	e.anchor(p, x)
+
+	addr2, err := ledger.DeployStatusAnchor(context.Background(), e.l.Tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref2 := map[string]any{"chain": e.ref["chain"], "contract": addr2.Hex(), "account": e.ref["account"]}
+	y := e.list(p, ref2) // not revoked, in the second contract
+	if _, err := ledger.NewStatusAnchor(e.l.Client, addr2, e.l.Tx).Anchor(context.Background(),
+		[]ledger.AnchorEntry{{Key: ledger.AnchorKey(e.url(p)), Hash: sha256.Sum256([]byte(y))}}); err != nil {
+		t.Fatal(err)
+	}
+	e.serve(p, x)
+	if err := e.check(p, statuscheck.AnchorRequired, 0); vc.CodeOf(err) != vc.CodeRevoked {
+		t.Fatalf("ok/required/trusted-slot: %v, want revoked", err)
+	}
+	e.serve(p, y)
+	if err := e.check(p, statuscheck.AnchorRequired, 0); vc.CodeOf(err) != vc.CodeStatusUnanchored {
+		t.Fatalf("fail/required/second-contract: %v, want status_unanchored", err)
+	}
+	both := append(e.trust(), statuscheck.AnchorTrust{Ref: statuscheck.AnchorRef{Chain: ref2["chain"].(string), Contract: addr2.Hex(), Account: ref2["account"].(string)}})
+	if err := e.checkTrusting(p, statuscheck.AnchorRequired, 0, both); err != nil {
+		t.Fatalf("ok/required/both-slots-trusted: %v (the documented limit: trust one slot per issuer)", err)
 	}
 }
