@@ -96,7 +96,12 @@ type StatusConfig struct {
 	// Anchorer, when set, records the hash of every published version on
 	// a ledger (see Anchorer).
 	Anchorer Anchorer
-	Logger   *slog.Logger
+	// OnPublish, when set, is called with the URL of every list version
+	// once it is served (after its anchoring), e.g. so that a status
+	// checker in this process drops its cached copy of the list at once
+	// instead of when its TTL runs out. It must not block.
+	OnPublish func(listURL string)
+	Logger    *slog.Logger
 }
 
 // statusGroup is a set of lists (one per purpose) that share an index

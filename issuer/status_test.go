@@ -26,6 +26,8 @@ type statusEnv struct {
 	master []byte
 	db     *store.DB
 	svc    *issuer.Service
+	// onPublish is StatusConfig.OnPublish from the next open on.
+	onPublish func(string)
 }
 
 func newStatusEnv(t testing.TB) *statusEnv {
@@ -52,7 +54,7 @@ func (e *statusEnv) open() {
 		e.t.Fatal(err)
 	}
 	svc := issuer.New(db, keys, nil)
-	if err := svc.EnableStatus(db, issuer.StatusConfig{BaseURL: statusBase}); err != nil {
+	if err := svc.EnableStatus(db, issuer.StatusConfig{BaseURL: statusBase, OnPublish: e.onPublish}); err != nil {
 		e.t.Fatal(err)
 	}
 	e.db, e.svc = db, svc
@@ -335,6 +337,41 @@ func TestPublish(t *testing.T) {
 	b, _ := l.Get(idx2)
 	if v3.Version != 3 || !a || !b {
 		t.Fatalf("after restart: version %d, bits %v %v", v3.Version, a, b)
+	}
+}
+
+// TestOnPublish: every served version is announced once, after it is
+// served (so a checker that drops its copy then reads the new one).
+func TestOnPublish(t *testing.T) {
+	e := newStatusEnv(t)
+	var mu sync.Mutex
+	var got []string
+	var served []int
+	e.onPublish = func(u string) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, u)
+		v, _ := listBits(t, e.svc, u)
+		served = append(served, v.Version)
+	}
+	e.reopen()
+	ctx := context.Background()
+	p := e.profile(false)
+	out, st := e.issue(p, issuer.Options{}) // opens a list: version 1
+	url := st[0]["statusListCredential"].(string)
+	if n, err := e.svc.PublishStatusLists(ctx); err != nil || n != 0 {
+		t.Fatalf("publish with nothing changed = %d, %v", n, err)
+	}
+	if _, err := e.svc.SetStatus(ctx, out.Record.ID, issuer.StatusChange{Purpose: issuer.PurposeRevocation, Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.PublishStatusLists(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 2 || got[0] != url || got[1] != url || served[0] != 1 || served[1] != 2 {
+		t.Fatalf("announced %v (versions served then %v), want %s twice, versions 1 and 2", got, served, url)
 	}
 }
 

@@ -173,6 +173,9 @@ func (l *statusLists) publishLocked(ctx context.Context, lls []*liveList) (_ []*
 			continue
 		}
 		out = append(out, pubs[i])
+		if l.cfg.OnPublish != nil {
+			l.cfg.OnPublish(pubs[i].URL)
+		}
 	}
 	return out, errors.Join(errs...), anchorErr
 }
