@@ -16,11 +16,15 @@ import (
 // anchoring is the status-list anchoring of a running server: the issuer
 // anchors every publish round in the StatusAnchor contract from the ledger
 // account (anchorer, nil when the ledger is off or read-only or the issuer
-// role is off) and the verifier reads the anchors lists name on this
-// server's chain (anchors, nil when the ledger is off).
+// role is off) and the verifier reads anchors on this server's chain
+// (anchors, nil when the ledger is off) in the slots it trusts: own (the
+// slot the anchorer writes, which this server's verifier always trusts)
+// and --status-anchor-trust.
 type anchoring struct {
 	anchorer issuer.Anchorer
 	anchors  statuscheck.Anchors
+	chain    string                   // "eip155:<id>" of the ledger; "" when off
+	own      *statuscheck.AnchorTrust // nil unless anchorer is set
 }
 
 // anchorStateDir is where the StatusAnchor address is remembered: beside
@@ -44,7 +48,7 @@ func openAnchoring(cfg serverConfig, l *ledger.Ledger) (*anchoring, error) {
 	if l == nil {
 		return &anchoring{}, nil
 	}
-	out := &anchoring{anchors: ledgeranchors.New(ledgeranchors.Chain{ID: l.ChainID, Client: l.Client})}
+	out := &anchoring{anchors: ledgeranchors.New(ledgeranchors.Chain{ID: l.ChainID, Client: l.Client}), chain: ledgeranchors.CAIP2(l.ChainID)}
 	if l.Tx == nil || !hasRole(cfg.Roles, "issuer") {
 		return out, nil
 	}
@@ -64,7 +68,9 @@ func openAnchoring(cfg serverConfig, l *ledger.Ledger) (*anchoring, error) {
 	}
 	la := issuer.NewLedgerAnchorer(a, l.ChainID, logger)
 	ref := la.Ref()
-	logger.Info("status anchor", "chain", ref.Chain, "contract", ref.Contract, "account", ref.Account)
-	out.anchorer = la
+	own := statuscheck.AnchorTrust{Ref: statuscheck.AnchorRef{Chain: ref.Chain, Contract: ref.Contract, Account: ref.Account}}
+	// The trust entry other verifiers need (--status-anchor-trust).
+	logger.Info("status anchor", "chain", ref.Chain, "contract", ref.Contract, "account", ref.Account, "trust", own.String())
+	out.anchorer, out.own = la, &own
 	return out, nil
 }

@@ -26,6 +26,16 @@ type statusConfig struct {
 	AllowPrivate    bool
 	Anchor          string // required | optional | off
 	AnchorLag       time.Duration
+	// AnchorTrust: --status-anchor-trust, the anchoring slots this
+	// verifier reads ([did…=]eip155:<chainId>:<contract>:<account>); this
+	// server's own slot is trusted without it.
+	AnchorTrust []string
+}
+
+// isZero: no status configuration was given (a serverConfig built in code).
+func (c statusConfig) isZero() bool {
+	return c.ListSize == 0 && c.PublishInterval == 0 && c.TTL == 0 && !c.AllowPrivate &&
+		c.Anchor == "" && c.AnchorLag == 0 && len(c.AnchorTrust) == 0
 }
 
 func defaultStatusConfig() statusConfig {
@@ -44,6 +54,29 @@ func addStatusFlags(f *pflag.FlagSet, c *statusConfig) {
 	f.BoolVar(&c.AllowPrivate, "allow-private-fetch", false, "let the verifier fetch status lists from loopback and private addresses")
 	f.StringVar(&c.Anchor, "status-anchor", d.Anchor, "ledger anchors of status lists: required, optional or off")
 	f.DurationVar(&c.AnchorLag, "status-anchor-lag", d.AnchorLag, "how long a status list version stays accepted after a newer one was anchored")
+	f.StringArrayVar(&c.AnchorTrust, "status-anchor-trust", nil,
+		"anchoring slot whose status list anchors count, [did:…=]eip155:<chainId>:<contract>:<account> (repeatable; this server's own slot is always trusted)")
+}
+
+// anchorTrust is the verifier's trusted anchoring slots: the configured
+// ones, plus this server's own slot when it anchors. Entries must name the
+// chain this server reads (the only one it can read).
+func anchorTrust(sc statusConfig, anch *anchoring) ([]statuscheck.AnchorTrust, error) {
+	var out []statuscheck.AnchorTrust
+	for _, s := range sc.AnchorTrust {
+		t, err := statuscheck.ParseAnchorTrust(strings.TrimSpace(s))
+		if err != nil {
+			return nil, usageErr("--status-anchor-trust: %v", err)
+		}
+		if anch.chain != "" && t.Ref.Chain != anch.chain {
+			return nil, usageErr("--status-anchor-trust %s: chain %s is not this server's ledger (%s)", s, t.Ref.Chain, anch.chain)
+		}
+		out = append(out, t)
+	}
+	if anch.own != nil {
+		out = append(out, *anch.own)
+	}
+	return out, nil
 }
 
 // statusRuntime is the running status-list machinery of an app.
@@ -69,26 +102,16 @@ func enableStatus(cfg serverConfig, db *store.DB, iss *issuer.Service, listVerif
 		anch = &anchoring{}
 	}
 	sc := cfg.Status
-	if sc == (statusConfig{}) {
+	if sc.isZero() {
 		sc = defaultStatusConfig()
 	}
 	mode, err := statuscheck.ParseAnchorMode(sc.Anchor)
 	if err != nil {
 		return nil, nil, usageErr("--status-anchor: %v", err)
 	}
-	var rt *statusRuntime
-	if hasRole(cfg.Roles, "issuer") {
-		err := iss.EnableStatus(db, issuer.StatusConfig{
-			BaseURL: cfg.PublicURL, ListSize: sc.ListSize, PublishInterval: sc.PublishInterval, TTL: sc.TTL, Logger: cfg.Logger,
-			Anchorer: anch.anchorer,
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		rt = &statusRuntime{cancel: cancel}
-		rt.wg.Add(1)
-		go func() { defer rt.wg.Done(); iss.RunStatusPublisher(ctx) }()
+	trust, err := anchorTrust(sc, anch)
+	if err != nil {
+		return nil, nil, err
 	}
 	httpFetch := statuscheck.NewHTTPFetcher(statuscheck.HTTPOptions{AllowPrivate: sc.AllowPrivate})
 	ownPrefix := cfg.PublicURL + issuer.StatusPath
@@ -107,11 +130,27 @@ func enableStatus(cfg serverConfig, db *store.DB, iss *issuer.Service, listVerif
 	})
 	checker, err := statuscheck.New(statuscheck.Config{
 		Verifier: listVerifier, Fetcher: fetch, TTL: sc.TTL, AnchorMode: mode, AnchorLag: sc.AnchorLag,
-		Anchors: anch.anchors,
+		Anchors: anch.anchors, AnchorTrust: trust,
 	})
 	if err != nil {
-		rt.stop()
 		return nil, nil, usageErr("status: %v", err)
+	}
+	var rt *statusRuntime
+	if hasRole(cfg.Roles, "issuer") {
+		err := iss.EnableStatus(db, issuer.StatusConfig{
+			BaseURL: cfg.PublicURL, ListSize: sc.ListSize, PublishInterval: sc.PublishInterval, TTL: sc.TTL, Logger: cfg.Logger,
+			Anchorer: anch.anchorer,
+			// The verifier drops its copy of a list of ours as soon as a
+			// new version is served, not when --status-ttl runs out.
+			OnPublish: checker.Forget,
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		rt = &statusRuntime{cancel: cancel}
+		rt.wg.Add(1)
+		go func() { defer rt.wg.Done(); iss.RunStatusPublisher(ctx) }()
 	}
 	return checker, rt, nil
 }
