@@ -24,16 +24,16 @@ import (
 	"github.com/credentialflow/cflow/verifier/statuscheck/ledgeranchors"
 )
 
-// TestReview2IssuerSplitViewSecondAnchor: README "Why this detects a split
-// view" says one `latest` slot per list makes two versions impossible. But
-// the slot is chosen by the list itself (credentialSubject.anchor names the
-// contract and the account), and any contract with StatusAnchor's code is
-// accepted. A dishonest issuer — the threat issue 4 names — deploys a second
-// StatusAnchor (or uses a second account) on the same chain, anchors
-// version Y there, and shows Y to verifier B while verifier A gets X
-// anchored in the first. Both pass --status-anchor required.
+// TestReview2IssuerSplitViewSecondAnchor (regression, was a finding): a
+// dishonest issuer — the threat issue 4 names — deploys a second
+// StatusAnchor on the same chain, anchors version Y there, and shows Y
+// (naming the second contract) to verifier B while verifier A gets X
+// anchored in the first. The slot used to come from the list, so both
+// passed --status-anchor required. Now it comes from the verifiers'
+// configuration (--status-anchor-trust): both verifiers, configured
+// alike with the issuer's one slot, read the same slot; B's list names
+// an untrusted slot and fails with status_unanchored.
 func TestReview2IssuerSplitViewSecondAnchor(t *testing.T) {
-	finding(t)
 	ctx := context.Background()
 	l := ledgertest.Embedded(t)
 	a1, err := ledger.OpenStatusAnchor(ctx, l, t.TempDir())
@@ -90,8 +90,14 @@ func TestReview2IssuerSplitViewSecondAnchor(t *testing.T) {
 	}
 	check := func() error {
 		v := verifier.New(verifier.Config{Resolver: did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}})})
+		// Every verifier trusts the issuer's one published slot.
+		trust, err := statuscheck.ParseAnchorTrust(ledgeranchors.CAIP2(l.ChainID) + ":" + a1.Address().Hex() + ":" + l.Tx.From().Hex())
+		if err != nil {
+			t.Fatal(err)
+		}
 		c, err := statuscheck.New(statuscheck.Config{Verifier: v, AllowPrivate: true, AnchorMode: statuscheck.AnchorRequired,
-			Anchors: ledgeranchors.New(ledgeranchors.Chain{ID: l.ChainID, Client: l.Client})})
+			Anchors:     ledgeranchors.New(ledgeranchors.Chain{ID: l.ChainID, Client: l.Client}),
+			AnchorTrust: []statuscheck.AnchorTrust{trust}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,8 +123,10 @@ func TestReview2IssuerSplitViewSecondAnchor(t *testing.T) {
 	body = y
 	mu.Unlock()
 	errB := check()
-	if vc.CodeOf(errA) == vc.CodeRevoked && errB == nil {
-		t.Fatalf("split view undetected under --status-anchor required: verifier A sees revoked (%v), verifier B sees valid; both lists are the 'anchored latest', each in its own StatusAnchor contract the issuer chose", errA)
+	if vc.CodeOf(errA) != vc.CodeRevoked {
+		t.Fatalf("verifier A (list in the trusted slot): %v, want revoked", errA)
 	}
-	t.Logf("A: %v, B: %v", errA, errB)
+	if vc.CodeOf(errB) != vc.CodeStatusUnanchored {
+		t.Fatalf("split view undetected under --status-anchor required: verifier B: %v, want status_unanchored (its list names the issuer's second StatusAnchor, which no verifier trusts)", errB)
+	}
 }
