@@ -468,6 +468,8 @@ func TestOpenAPIResponses(t *testing.T) {
 	}
 	noAdmin := []string{"Authorization", ""}
 	bearer := func() []string { return []string{"Authorization", "Bearer " + access} }
+	// the original request as nginx (the default forward-auth mode) passes it
+	orig := []string{"X-Original-URI", "/api/x", "X-Original-Method", "GET"}
 	code := func(want string) func(t *testing.T, r response) {
 		return func(t *testing.T, r response) {
 			t.Helper()
@@ -623,28 +625,32 @@ func TestOpenAPIResponses(t *testing.T) {
 		{"POST", "/v1/gateway/token", "/v1/gateway/token", 413, raw("/v1/gateway/token", "application/x-www-form-urlencoded", "subject_token="+strings.Repeat("a", 1<<20)), nil},
 		{"GET", "/.well-known/jwks.json", "/.well-known/jwks.json", 200, get("/.well-known/jwks.json"), nil},
 		{"GET", "/v1/gateway/authorize", "/v1/gateway/authorize", 200, func() response {
-			return e.do(http.MethodGet, "/v1/gateway/authorize", "", nil, append(bearer(), "X-Forwarded-Uri", "/api/x")...)
+			return e.do(http.MethodGet, "/v1/gateway/authorize", "", nil, append(bearer(), orig...)...)
 		}, func(t *testing.T, r response) {
 			if r.header.Get(gateway.HeaderSubject) != holder.did {
 				t.Errorf("subject %q", r.header.Get(gateway.HeaderSubject))
 			}
 		}},
-		{"GET", "/v1/gateway/authorize", "/v1/gateway/authorize", 401, get("/v1/gateway/authorize"), code("invalid_token")},
+		{"GET", "/v1/gateway/authorize", "/v1/gateway/authorize", 401, get("/v1/gateway/authorize", orig...), code("invalid_token")},
 		{"GET", "/v1/gateway/authorize", "/v1/gateway/authorize", 400, func() response {
-			return e.do(http.MethodGet, "/v1/gateway/authorize", "", nil, append(bearer(), "X-Original-URI", "%zz")...)
+			return e.do(http.MethodGet, "/v1/gateway/authorize", "", nil, append(bearer(), "X-Original-URI", "%zz", "X-Original-Method", "GET")...)
+		}, code("invalid_request")},
+		{"GET", "/v1/gateway/authorize", "/v1/gateway/authorize", 400, func() response {
+			// nginx mode: X-Forwarded-* are not read, and X-Original-* are required
+			return e.do(http.MethodGet, "/v1/gateway/authorize", "", nil, append(bearer(), "X-Forwarded-Uri", "/api/x", "X-Forwarded-Method", "GET")...)
 		}, code("invalid_request")},
 		{"POST", "/v1/gateway/authorize", "/v1/gateway/authorize", 200, func() response {
-			return e.do(http.MethodPost, "/v1/gateway/authorize", "", nil, bearer()...)
+			return e.do(http.MethodPost, "/v1/gateway/authorize", "", nil, append(bearer(), orig...)...)
 		}, nil},
-		{"POST", "/v1/gateway/authorize", "/v1/gateway/authorize", 401, raw("/v1/gateway/authorize", "", ""), nil},
+		{"POST", "/v1/gateway/authorize", "/v1/gateway/authorize", 401, raw("/v1/gateway/authorize", "", "", orig...), nil},
 		{"GET", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 200, func() response {
-			return e.do(http.MethodGet, "/v1/gateway/authorize/api/x", "", nil, bearer()...)
+			return e.do(http.MethodGet, "/v1/gateway/authorize/api/x", "", nil, append(bearer(), orig...)...)
 		}, nil},
-		{"GET", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 401, get("/v1/gateway/authorize/api/x"), nil},
+		{"GET", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 401, get("/v1/gateway/authorize/api/x", orig...), nil},
 		{"POST", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 200, func() response {
-			return e.do(http.MethodPost, "/v1/gateway/authorize/api/x", "", nil, bearer()...)
+			return e.do(http.MethodPost, "/v1/gateway/authorize/api/x", "", nil, append(bearer(), orig...)...)
 		}, nil},
-		{"POST", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 401, raw("/v1/gateway/authorize/api/x", "", ""), nil},
+		{"POST", "/v1/gateway/authorize/api/x", "/v1/gateway/authorize/{path}", 401, raw("/v1/gateway/authorize/api/x", "", "", orig...), nil},
 		{"POST", "/v1/gateway/introspect", "/v1/gateway/introspect", 200, func() response {
 			return e.postForm("/v1/gateway/introspect", url.Values{"token": {access}})
 		}, func(t *testing.T, r response) {

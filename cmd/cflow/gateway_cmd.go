@@ -27,12 +27,13 @@ type gatewayConfig struct {
 	RateHolder     float64 // exchanges/s per holder DID; 0 = off
 	MaxCredentials int
 	Timeout        time.Duration
+	ForwardAuth    string // nginx, traefik or envoy: the proxy in front of /v1/gateway/authorize
 }
 
 func defaultGatewayConfig() gatewayConfig {
 	d := gateway.DefaultRateLimits
 	return gatewayConfig{KeyRotation: gateway.DefaultKeyRotation, RateIP: float64(d.PerIP), RateHolder: float64(d.PerHolder),
-		MaxCredentials: gateway.DefaultMaxCredentials, Timeout: gateway.DefaultTimeout}
+		MaxCredentials: gateway.DefaultMaxCredentials, Timeout: gateway.DefaultTimeout, ForwardAuth: string(gateway.DefaultForwardAuthMode)}
 }
 
 func addGatewayFlags(f *pflag.FlagSet, c *gatewayConfig) {
@@ -42,6 +43,8 @@ func addGatewayFlags(f *pflag.FlagSet, c *gatewayConfig) {
 	f.Float64Var(&c.RateHolder, "rate-holder", d.RateHolder, "token exchanges per second per holder DID (0: no limit)")
 	f.IntVar(&c.MaxCredentials, "max-credentials", d.MaxCredentials, "credentials per presentation at the token endpoint (at most 32)")
 	f.DurationVar(&c.Timeout, "gateway-timeout", d.Timeout, "time limit of one token exchange or authorization")
+	f.StringVar(&c.ForwardAuth, "forward-auth-mode", d.ForwardAuth,
+		"the proxy in front of /v1/gateway/authorize, which decides the only headers the original request is read from: nginx (X-Original-Method/-URI), traefik (X-Forwarded-Method/-Uri/-Host/-Proto) or envoy (path after /v1/gateway/authorize/, request method)")
 }
 
 // gatewayRuntime is what serve keeps running for the gateway: policy
@@ -67,6 +70,14 @@ func openGateway(cfg serverConfig, db *store.DB, keys *kms.Manager, v *verifier.
 	if gc == (gatewayConfig{}) {
 		gc = defaultGatewayConfig()
 	}
+	mode := gateway.DefaultForwardAuthMode
+	if gc.ForwardAuth != "" {
+		m, err := gateway.ParseForwardAuthMode(gc.ForwardAuth)
+		if err != nil {
+			return nil, usageErr("--forward-auth-mode: %v", err)
+		}
+		mode = m
+	}
 	ttl := cfg.TokenTTL
 	if ttl == 0 {
 		ttl = gateway.DefaultTokenTTL
@@ -90,7 +101,7 @@ func openGateway(cfg serverConfig, db *store.DB, keys *kms.Manager, v *verifier.
 		Keys: gwKeys, Policy: pol, TokenTTL: cfg.TokenTTL, NonceTTL: cfg.NonceTTL, JTIs: gateway.NewBadgerJTIs(db),
 		Limits: gateway.RateLimits{PerIP: limitOf(gc.RateIP), IPBurst: burst(gc.RateIP),
 			PerHolder: limitOf(gc.RateHolder), HolderBurst: burst(gc.RateHolder)},
-		MaxCredentials: gc.MaxCredentials, Timeout: gc.Timeout})
+		MaxCredentials: gc.MaxCredentials, Timeout: gc.Timeout, ForwardAuth: mode})
 	return &gatewayRuntime{gw: gw, keys: gwKeys, policyFile: cfg.PolicyFile, own: own, rotation: gc.KeyRotation}, nil
 }
 

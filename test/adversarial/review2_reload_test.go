@@ -47,6 +47,7 @@ func TestReview2ReloadUnderLoad(t *testing.T) {
 				req, _ := http.NewRequest("GET", s.URL+"/v1/gateway/authorize", nil)
 				req.Header.Set("Authorization", "Bearer "+tok)
 				req.Header.Set("X-Original-URI", "/api/x")
+				req.Header.Set("X-Original-Method", "GET")
 				resp, err := c.Do(req)
 				if err != nil {
 					bad.Add(1)

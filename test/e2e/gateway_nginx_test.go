@@ -171,6 +171,10 @@ http {
       proxy_set_header Content-Length "";
       proxy_set_header X-Original-URI $request_uri;
       proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Forwarded-Method "";
+      proxy_set_header X-Forwarded-Uri "";
+      proxy_set_header X-Forwarded-Host "";
+      proxy_set_header X-Forwarded-Proto "";
     }
   }
 }
@@ -217,6 +221,7 @@ http {
 		{"ok/finance-post", "POST", []string{"Authorization", "Bearer " + finance, "X-Credentialflow-Subject", "did:key:forged"}, 200, true},
 		{"ok/sales-get", "GET", []string{"Authorization", "Bearer " + sales}, 200, true},
 		{"fail/sales-post", "POST", []string{"Authorization", "Bearer " + sales}, 403, false},
+		{"fail/sales-post-claiming-get", "POST", []string{"Authorization", "Bearer " + sales, "X-Forwarded-Method", "GET", "X-Original-Method", "GET"}, 403, false},
 	}
 	for _, c := range cases {
 		before := len(up.seen())

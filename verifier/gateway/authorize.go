@@ -309,65 +309,6 @@ func cleanPath(p string) (string, bool) {
 	return c, true
 }
 
-// HandleAuthorize serves GET|POST /v1/gateway/authorize (and /authorize/*
-// for Envoy's path_prefix), the forward-auth endpoint: 200 with identity
-// headers, 401 without a valid token, 403 when the policy refuses. The
-// original request is read from X-Forwarded-Method/-Uri/-Proto/-Host
-// (Traefik ForwardAuth), X-Original-Method/-URI (nginx auth_request, by
-// proxy_set_header), or the path after /v1/gateway/authorize (Envoy
-// ext_authz HTTP service, which forwards method and headers as they came).
-func (g *Gateway) HandleAuthorize(w http.ResponseWriter, r *http.Request) {
-	method := firstHeader(r, "X-Forwarded-Method", "X-Original-Method")
-	if method == "" {
-		method = r.Method
-	}
-	uri := firstHeader(r, "X-Forwarded-Uri", "X-Original-URI", "X-Original-Url")
-	if uri == "" {
-		if rest := strings.TrimPrefix(r.URL.Path, AuthorizePath); rest != r.URL.Path && strings.HasPrefix(rest, "/") {
-			uri = rest
-		} else {
-			uri = "/"
-		}
-	}
-	u, err := url.Parse(uri)
-	if err != nil || u.Path == "" && u.Host == "" {
-		writeOAuth(w, http.StatusBadRequest, oauthErr("invalid_request", "the original URI %q is not a path", uri))
-		return
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	// The absolute URL the client used, for the DPoP htu.
-	abs := g.cfg.Issuer + u.EscapedPath()
-	if host := firstHeader(r, "X-Forwarded-Host"); host != "" {
-		proto := firstHeader(r, "X-Forwarded-Proto")
-		if proto == "" {
-			proto = "https"
-		}
-		abs = proto + "://" + host + u.EscapedPath()
-	} else if u.Host != "" {
-		abs = u.Scheme + "://" + u.Host + u.EscapedPath()
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	id, aerr := g.Authorize(r.Context(), AccessRequest{Method: method, Path: u.Path, URL: abs,
-		Authorization: r.Header.Get("Authorization"), DPoP: r.Header.Values(HeaderDPoP)})
-	if aerr != nil {
-		writeAccessError(w, aerr)
-		return
-	}
-	setIdentity(w.Header(), id)
-	w.WriteHeader(http.StatusOK)
-}
-
-func firstHeader(r *http.Request, names ...string) string {
-	for _, n := range names {
-		if v := r.Header.Get(n); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 type identityKey struct{}
 
 // IdentityFrom returns the identity Middleware put in the request context.

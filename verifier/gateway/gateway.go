@@ -72,7 +72,11 @@ type Config struct {
 	MaxCredentials int
 	// Timeout bounds one exchange or authorization, DID resolution included.
 	Timeout time.Duration
-	Now     func() time.Time
+	// ForwardAuth names the proxy in front of HandleAuthorize, which
+	// decides the only headers the original request is read from
+	// (default DefaultForwardAuthMode, nginx).
+	ForwardAuth ForwardAuthMode
+	Now         func() time.Time
 	// Audit, when set, is told every token decision with the verified (or
 	// refused) presentation; cmd/cflow wires api.Events.Token, which
 	// writes the audit log and the metrics.
@@ -130,6 +134,9 @@ func New(cfg Config) *Gateway {
 	}
 	if cfg.JTIs == nil {
 		cfg.JTIs = NewMemoryJTIs()
+	}
+	if cfg.ForwardAuth == "" {
+		cfg.ForwardAuth = DefaultForwardAuthMode
 	}
 	d := DefaultRateLimits
 	if cfg.Limits.PerIP == 0 {

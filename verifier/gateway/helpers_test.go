@@ -125,6 +125,8 @@ type rigOptions struct {
 	nonces NonceStore
 	keys   *KMSKeys
 	db     *store.DB
+	// forwardAuth is HandleAuthorize's mode (default nginx).
+	forwardAuth ForwardAuthMode
 }
 
 func openDB(t testing.TB) (*store.DB, *kms.Manager) {
@@ -176,7 +178,7 @@ func newRig(t testing.TB, o rigOptions) *rig {
 	}
 	v := verifier.New(verifier.Config{Resolver: did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}})})
 	r.gw = New(Config{Issuer: testIssuer, Verifier: v, Nonces: nonces, Keys: r.keys, Policy: pol,
-		JTIs: NewBadgerJTIs(db), Limits: o.limits, Now: r.clock.Now})
+		JTIs: NewBadgerJTIs(db), Limits: o.limits, Now: r.clock.Now, ForwardAuth: o.forwardAuth})
 	return r
 }
 

@@ -245,6 +245,7 @@ func TestAuthorizeDotSegments(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, AuthorizePath, nil)
 			req.Header.Set("Authorization", "Bearer "+staff.AccessToken)
 			req.Header.Set("X-Original-URI", c.uri)
+			req.Header.Set("X-Original-Method", "GET")
 			w := serveReq(authz, req)
 			if w.Code != c.status {
 				t.Fatalf("%d %s", w.Code, w.Body)
