@@ -309,7 +309,9 @@ type batchCall struct {
 // writes anything. If it does write and then fail, the batch is run again
 // with every call in a transaction of its own (as Update), so no write of
 // a failed call is ever committed. fn may run more than once (conflicts)
-// and must be safe to re-run.
+// and must be safe to re-run. fn runs on the committer goroutine: it must
+// not call Batch (that would wait on itself) and should not block, since
+// every writer of the store waits behind it.
 func (d *DB) Batch(fn func(tx Tx) error) error {
 	c := &batchCall{fn: fn, err: make(chan error, 1)}
 	d.mu.RLock()
