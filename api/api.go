@@ -65,6 +65,11 @@ type Config struct {
 	// Events audits and counts verifications (metrics_events.go).
 	Metrics *Metrics
 	Events  *Events
+	// IPLimiter, when set, limits the verify endpoints per client IP
+	// (429 problem+json); cmd/cflow shares the gateway's, so one address
+	// has one --rate-ip budget. The gateway's endpoints, forward auth
+	// included, count against the gateway's own limiter whatever this is.
+	IPLimiter *gateway.IPLimiter
 }
 
 type server struct{ cfg Config }
@@ -129,8 +134,8 @@ func NewRouter(cfg Config) http.Handler {
 		}
 	}
 	if has(RoleVerifier) && cfg.Verifier != nil {
-		r.Post("/v1/credentials/verify", s.verifyCredential)
-		r.Post("/v1/presentations/verify", s.verifyPresentation)
+		r.Post("/v1/credentials/verify", s.limitIP(s.verifyCredential))
+		r.Post("/v1/presentations/verify", s.limitIP(s.verifyPresentation))
 	}
 	if has(RoleResolver) && cfg.Resolver != nil {
 		r.Get("/1.0/identifiers/*", s.resolve)

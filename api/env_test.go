@@ -153,7 +153,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	h := api.NewRouter(api.Config{
 		Roles: api.AllRoles, Issuer: iss, Verifier: v, Gateway: gw, Resolver: resolver,
 		Upstreams: o.upstreams, MaxBody: o.maxBody, Ready: o.ready, Logger: o.logger,
-		AdminToken: o.adminToken, Metrics: metrics,
+		AdminToken: o.adminToken, Metrics: metrics, IPLimiter: gw.IPLimiter(), // as cmd/cflow wires it
 	})
 	return &env{t: t, h: h, issuer: iss, gateway: gw, resolver: resolver, verifier: v, admin: o.adminToken, metrics: metrics}
 }

@@ -698,6 +698,14 @@ func TestOpenAPIResponses(t *testing.T) {
 			}
 			return r
 		}, code("slow_down")},
+		// the verify endpoints and forward auth share that budget
+		call{"POST", "/v1/credentials/verify", "/v1/credentials/verify", 429,
+			post("/v1/credentials/verify", map[string]any{"verifiableCredential": cred}), code("rate_limited")},
+		call{"POST", "/v1/presentations/verify", "/v1/presentations/verify", 429,
+			post("/v1/presentations/verify", map[string]any{"verifiablePresentation": "x"}), code("rate_limited")},
+		call{"GET", "/v1/gateway/authorize", "/v1/gateway/authorize", 429, func() response {
+			return e.do(http.MethodGet, "/v1/gateway/authorize", "", nil, append(bearer(), orig...)...)
+		}, nil},
 	)
 	covered := map[string]bool{}
 	for i, c := range calls {

@@ -22,11 +22,15 @@ const (
 	ProblemIssuerNotFound = typeBase + "issuer-not-found"
 	ProblemInternal       = typeBase + "internal"
 	ProblemUnauthorized   = typeBase + "unauthorized"
+	ProblemRateLimited    = typeBase + "rate-limited"
 	// DID Resolution errors use the DID Core vocabulary (DID Resolution §"Errors").
 	ProblemInvalidDID         = "https://www.w3.org/ns/did#INVALID_DID"
 	ProblemDIDNotFound        = "https://www.w3.org/ns/did#NOT_FOUND"
 	ProblemMethodNotSupported = "https://www.w3.org/ns/did#METHOD_NOT_SUPPORTED"
 )
+
+// CodeRateLimited is the code of a 429 from the per-IP limit (ratelimit.go).
+const CodeRateLimited = "rate_limited"
 
 // Problem is an RFC 9457 problem details object with our code extension.
 type Problem = problem.Details

@@ -159,7 +159,7 @@ func openApp(cfg serverConfig) (*app, error) {
 			}
 			return a.ledger.ready(ctx)
 		},
-		Metrics: a.metrics, Events: events,
+		Metrics: a.metrics, Events: events, IPLimiter: ipLimiter(cfg, a.gateway), // gateway_cmd.go
 	})
 	// Cache hit ratios for /metrics: the DID cache, and the status list
 	// cache once it counts its hits.

@@ -39,7 +39,7 @@ func defaultGatewayConfig() gatewayConfig {
 func addGatewayFlags(f *pflag.FlagSet, c *gatewayConfig) {
 	d := defaultGatewayConfig()
 	f.DurationVar(&c.KeyRotation, "key-rotation", d.KeyRotation, "replace the gateway signing key this often (0: never; SIGUSR1 rotates now)")
-	f.Float64Var(&c.RateIP, "rate-ip", d.RateIP, "challenge/token/introspection requests per second per client IP (0: no limit)")
+	f.Float64Var(&c.RateIP, "rate-ip", d.RateIP, "challenge, token, introspection, forward-auth and verify requests per second per client IP (0: no limit)")
 	f.Float64Var(&c.RateHolder, "rate-holder", d.RateHolder, "token exchanges per second per holder DID (0: no limit)")
 	f.IntVar(&c.MaxCredentials, "max-credentials", d.MaxCredentials, "credentials per presentation at the token endpoint (at most 32)")
 	f.DurationVar(&c.Timeout, "gateway-timeout", d.Timeout, "time limit of one token exchange or authorization")
@@ -62,6 +62,24 @@ func limitOf(perSec float64) rate.Limit {
 		return rate.Inf
 	}
 	return rate.Limit(perSec)
+}
+
+// burstOf is the burst that goes with a rate: two seconds' worth.
+func burstOf(perSec float64) int { return max(1, int(2*perSec)) }
+
+// ipLimiter is the per-IP limit of the verify endpoints: the gateway's own
+// when the gateway role runs, so one address has one --rate-ip budget
+// across challenge, token, introspection, forward auth and verification;
+// else a limiter at the same rate.
+func ipLimiter(cfg serverConfig, gw *gateway.Gateway) *gateway.IPLimiter {
+	if gw != nil {
+		return gw.IPLimiter()
+	}
+	gc := cfg.Gateway
+	if gc == (gatewayConfig{}) {
+		gc = defaultGatewayConfig()
+	}
+	return gateway.NewIPLimiter(limitOf(gc.RateIP), burstOf(gc.RateIP))
 }
 
 // openGateway wires the gateway role.
@@ -96,11 +114,10 @@ func openGateway(cfg serverConfig, db *store.DB, keys *kms.Manager, v *verifier.
 			return nil, err
 		}
 	}
-	burst := func(r float64) int { return max(1, int(2*r)) }
 	gw := gateway.New(gateway.Config{Issuer: cfg.PublicURL, Verifier: v, Nonces: gateway.NewBadgerNonces(db),
 		Keys: gwKeys, Policy: pol, TokenTTL: cfg.TokenTTL, NonceTTL: cfg.NonceTTL, JTIs: gateway.NewBadgerJTIs(db),
-		Limits: gateway.RateLimits{PerIP: limitOf(gc.RateIP), IPBurst: burst(gc.RateIP),
-			PerHolder: limitOf(gc.RateHolder), HolderBurst: burst(gc.RateHolder)},
+		Limits: gateway.RateLimits{PerIP: limitOf(gc.RateIP), IPBurst: burstOf(gc.RateIP),
+			PerHolder: limitOf(gc.RateHolder), HolderBurst: burstOf(gc.RateHolder)},
 		MaxCredentials: gc.MaxCredentials, Timeout: gc.Timeout, ForwardAuth: mode})
 	return &gatewayRuntime{gw: gw, keys: gwKeys, policyFile: cfg.PolicyFile, own: own, rotation: gc.KeyRotation}, nil
 }

@@ -63,9 +63,14 @@ const (
 // headers, 401 without a valid token, 403 when the policy refuses, 400
 // when the original request cannot be read. Config.ForwardAuth decides
 // where the original request comes from (see ForwardAuthMode); a mode's
-// header that is missing is refused rather than guessed.
+// header that is missing is refused rather than guessed. Requests count
+// against the per-client-IP limit (429 slow_down with Retry-After, RFC
+// 6585 §4); behind a forward-auth proxy the client is the proxy.
 func (g *Gateway) HandleAuthorize(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	if !g.limitIP(w, r) {
+		return
+	}
 	orig, oerr := g.originalRequest(r)
 	if oerr != nil {
 		writeOAuth(w, oerr.Status, oerr)

@@ -14,7 +14,7 @@ import (
 // RateLimits bound how often one client may ask for challenges and tokens.
 // A zero rate takes the default; rate.Inf turns a limit off.
 type RateLimits struct {
-	PerIP       rate.Limit // challenge, token, introspection requests per second per client IP
+	PerIP       rate.Limit // challenge, token, introspection, forward-auth requests per second per client IP (Gateway.IPLimiter)
 	IPBurst     int
 	PerHolder   rate.Limit // token exchanges per second per holder DID (counted once its signature verified and its nonce was consumed)
 	HolderBurst int
@@ -79,6 +79,39 @@ func (l *keyedLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 	}
 	return true, 0
 }
+
+// IPLimiter bounds requests per client IP, the peer address (forwarded
+// headers are not believed, see clientIP). It lets other endpoints share
+// the budget the gateway's own endpoints count against (Gateway.IPLimiter),
+// or have one at the same rate (NewIPLimiter). A nil *IPLimiter allows
+// everything.
+type IPLimiter struct {
+	l   *keyedLimiter
+	now func() time.Time
+}
+
+// NewIPLimiter allows perSec requests a second per client IP, in bursts of
+// up to burst; perSec rate.Inf turns the limit off.
+func NewIPLimiter(perSec rate.Limit, burst int) *IPLimiter {
+	return &IPLimiter{l: newKeyedLimiter(perSec, burst), now: time.Now}
+}
+
+// IPLimiter returns the per-client-IP limiter of the gateway's challenge,
+// token, introspection and forward-auth endpoints (RateLimits.PerIP).
+func (g *Gateway) IPLimiter() *IPLimiter { return &IPLimiter{l: g.byIP, now: g.cfg.Now} }
+
+// Allow takes one request from r's client IP; when none is left it
+// answers how long to wait.
+func (l *IPLimiter) Allow(r *http.Request) (ok bool, wait time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	return l.l.allow(clientIP(r), l.now())
+}
+
+// RetryAfter renders a wait as a Retry-After value: whole seconds, at
+// least 1 (RFC 9110 §10.2.3).
+func RetryAfter(d time.Duration) string { return retryAfter(d) }
 
 // clientIP is the peer address. Forwarded headers are not believed: behind a
 // proxy every client shares the proxy's limit unless the proxy limits too.
