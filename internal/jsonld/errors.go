@@ -14,6 +14,9 @@ const (
 	CodeInvalidIRI        = "jsonld_invalid_iri"
 	CodeDroppedValue      = "jsonld_dropped_value"
 	CodeInvalid           = "jsonld_invalid"
+	// CodeTooComplex: the RDF form is over a canonicalization limit
+	// (MaxEquivalentBlankNodes, MaxBlankNodes, MaxQuads, MaxHashNDegreeWork).
+	CodeTooComplex = "jsonld_too_complex"
 )
 
 // Sentinels for errors.Is; every *Error unwraps to exactly one of them.
@@ -25,6 +28,7 @@ var (
 	ErrInvalidIRI        = errors.New("jsonld: invalid IRI")
 	ErrDroppedValue      = errors.New("jsonld: value dropped by expansion")
 	ErrInvalid           = errors.New("jsonld: invalid document")
+	ErrTooComplex        = errors.New("jsonld: too complex to canonicalize")
 )
 
 var sentinelByCode = map[string]error{
@@ -35,6 +39,7 @@ var sentinelByCode = map[string]error{
 	CodeInvalidIRI:        ErrInvalidIRI,
 	CodeDroppedValue:      ErrDroppedValue,
 	CodeInvalid:           ErrInvalid,
+	CodeTooComplex:        ErrTooComplex,
 }
 
 // Error is a JSON-LD rejection with a stable Code and a sentence a person
