@@ -191,6 +191,12 @@ func ParseID(msid string) (ID, error) {
 	switch len(hexPart) {
 	case 40:
 		id.Address = common.HexToAddress(hexPart)
+		// EIP-55: a mixed-case address carries a checksum in its letter
+		// case; one that does not match is a typo, not another address.
+		// All-lowercase and all-uppercase addresses carry none.
+		if hasLower, hasUpper := strings.ContainsAny(hexPart, "abcdef"), strings.ContainsAny(hexPart, "ABCDEF"); hasLower && hasUpper && id.Address.Hex()[2:] != hexPart {
+			return id, fmt.Errorf("%w: address %q has a wrong EIP-55 checksum (mixed case must match; use all lowercase for none)", did.ErrInvalidDID, clip(ident))
+		}
 	case 66:
 		raw := common.FromHex(hexPart)
 		k, err := crypto.DecompressPubkey(raw)

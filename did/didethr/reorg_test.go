@@ -172,6 +172,7 @@ func FuzzParseID(f *testing.F) {
 		"0x89:0x2c1eeefcf840fef9ed2a8582bade785cd9202781",
 		"gno:0xf36cad0fb057f01f852557317bb8aa05f8c2df4d",
 		"0x037f598b37e51adc9ec8295860f0beaab4d739f65826a1ed0bb524702503b032bd",
+		"0xF932e07B8ef841828E219D4F40eead9FAD115b6e", // wrong EIP-55 checksum
 		"0x:0x", "a:b:c", "",
 	} {
 		f.Add(s)
