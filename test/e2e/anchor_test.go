@@ -145,31 +145,49 @@ func TestStatusAnchorSplitView(t *testing.T) {
 	issAddr := freeAddr(t)
 	iss := "http://" + issAddr
 	proxy := newListProxy(t, iss)
+	for strings.HasSuffix(proxy.URL, issAddr) { // the proxy took the port freeAddr just freed: it would proxy to itself
+		issAddr = freeAddr(t)
+		iss = "http://" + issAddr
+		proxy = newListProxy(t, iss)
+	}
 	issData := t.TempDir()
 	startServer(t, iss, nil, "--addr", issAddr, "--data", issData, "--public-url", proxy.URL,
 		"--ledger-rpc", rpcURL, "--ledger-registry", registry.Hex(), "--ledger-key", keyFile,
 		"--status-publish-interval", "1s", "--allow-private-fetch")
-	verAddr := freeAddr(t)
-	ver := "http://" + verAddr
-	const lag = 2 * time.Second
-	startServer(t, ver, nil, "--addr", verAddr, "--data", t.TempDir(), "--roles", "verifier",
-		"--ledger-rpc", rpcURL, "--ledger-registry", registry.Hex(),
-		"--status-anchor", "required", "--status-anchor-lag", lag.String(), "--status-ttl", "10ms", "--allow-private-fetch")
-
-	issuerID, _ := createIssuer(t, iss, "Anchor Corp")
+	issuerID, issuerDID := createIssuer(t, iss, "Anchor Corp")
 	jwt, credID, list := issueWithStatus(t, iss, issuerID)
 	if !strings.HasPrefix(list, proxy.URL+"/v1/status/") {
 		t.Fatalf("list URL %s is not behind the proxy %s", list, proxy.URL)
 	}
 	listPath := strings.TrimPrefix(list, proxy.URL)
-	if code, _ := verifyCode(t, ver, jwt); code != "" {
-		t.Fatalf("ok/anchored-list: %q", code)
-	}
 	v1 := string(get(t, list).body)
 	subj, _ := jwtClaims(t, v1)["credentialSubject"].(map[string]any)
 	anchor, _ := subj["anchor"].(map[string]any)
 	if anchor["chain"] != "eip155:1337" || !common.IsHexAddress(anchor["contract"].(string)) || !common.IsHexAddress(anchor["account"].(string)) {
 		t.Fatalf("the list's anchor property: %v", subj["anchor"])
+	}
+
+	// The verifier's operator is told the issuer's anchoring slot (the
+	// issuer logs it at start) and trusts that one slot, through the
+	// environment here; bound to the issuer's DID.
+	trust := issuerDID + "=eip155:1337:" + anchor["contract"].(string) + ":" + anchor["account"].(string)
+	verAddr := freeAddr(t)
+	ver := "http://" + verAddr
+	// Required mode with no trusted slot, or a slot on a chain this
+	// verifier does not read, is a configuration error.
+	for _, extra := range [][]string{nil, {"--status-anchor-trust", "eip155:1:" + anchor["contract"].(string) + ":" + anchor["account"].(string)}} {
+		args := append([]string{"serve", "--addr", verAddr, "--data", t.TempDir(), "--roles", "verifier",
+			"--ledger-rpc", rpcURL, "--ledger-registry", registry.Hex(), "--status-anchor", "required"}, extra...)
+		if r := cflow(t, nil, nil, args...); r.code != 2 || !strings.Contains(r.stderr, "status-anchor-trust") {
+			t.Fatalf("fail/required-without-trust %v:\n%s", extra, r)
+		}
+	}
+	const lag = 2 * time.Second
+	startServer(t, ver, []string{"CFLOW_STATUS_ANCHOR_TRUST=" + trust}, "--addr", verAddr, "--data", t.TempDir(), "--roles", "verifier",
+		"--ledger-rpc", rpcURL, "--ledger-registry", registry.Hex(),
+		"--status-anchor", "required", "--status-anchor-lag", lag.String(), "--status-ttl", "10ms", "--allow-private-fetch")
+	if code, _ := verifyCode(t, ver, jwt); code != "" {
+		t.Fatalf("ok/anchored-list: %q", code)
 	}
 
 	// Revoke: version 2 is anchored, then served.
@@ -181,6 +199,7 @@ func TestStatusAnchorSplitView(t *testing.T) {
 	// Someone in between keeps showing version 1 (validly signed, "not
 	// revoked"): accepted for the lag after version 2's anchor, then not.
 	proxy.pin(listPath, v1)
+	time.Sleep(50 * time.Millisecond) // the verifier's copy of v2 (--status-ttl 10ms) expires
 	if code, _ := verifyCode(t, ver, jwt); code != "" {
 		t.Fatalf("ok/previous-within-lag: %q", code)
 	}
