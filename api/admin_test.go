@@ -1,31 +1,21 @@
 package api_test
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/credentialflow/cflow/api"
-	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/internal/store"
-	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 )
 
 // With an admin token configured, the issuer's write endpoints answer 401
 // problem+json with a Bearer challenge unless the exact token is presented;
 // reading issuer profiles stays open.
 func TestAdminToken(t *testing.T) {
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	master := make([]byte, kms.MasterKeySize)
-	rand.Read(master)
-	keys, _ := kms.New(db.Bucket("kms"), master)
-	h := api.NewRouter(api.Config{Roles: []string{api.RoleIssuer}, Issuer: issuer.New(db, keys, nil), AdminToken: "s3cret"})
+	iss, _, _ := issuertest.New(t)
+	h := api.NewRouter(api.Config{Roles: []string{api.RoleIssuer}, Issuer: iss, AdminToken: "s3cret"})
 
 	call := func(method, path, auth, body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, path, strings.NewReader(body))

@@ -25,12 +25,11 @@ import (
 	"github.com/credentialflow/cflow/did/didethr"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
-	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/ledger/ledgertest"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/gateway"
 )
@@ -100,24 +99,11 @@ func allOn(t testing.TB) envOptions {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	master := make([]byte, kms.MasterKeySize)
-	if _, err := rand.Read(master); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss, db, keys := issuertest.New(t)
 	methods := map[string]did.Resolver{
 		didkey.Method: didkey.Resolver{},
 		didjwk.Method: didjwk.Resolver{},
 	}
-	iss := issuer.New(db, keys, nil)
 	if o.ethr {
 		l := ledgertest.Embedded(t)
 		ctrl, err := didethr.NewController(l)

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"crypto/rand"
 	"io"
 	"net/http"
 	"strings"
@@ -13,9 +12,9 @@ import (
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
 	"github.com/credentialflow/cflow/internal/audit"
-	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/gateway"
 )
@@ -31,28 +30,18 @@ type observed struct {
 
 func newObserved(t *testing.T, withStatus ...bool) *observed {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	master := make([]byte, kms.MasterKeySize)
-	_, _ = rand.Read(master)
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss, db, _ := issuertest.New(t) // closes db after the log (cleanups run last-in first-out)
 	cache := did.NewCache(did.NewRegistry(map[string]did.Resolver{
 		didkey.Method: didkey.Resolver{}, didjwk.Method: didjwk.Resolver{},
 	}), did.CacheOptions{})
 	v := verifier.New(verifier.Config{Resolver: cache})
-	iss := issuer.New(db, keys, nil)
 	if len(withStatus) > 0 && withStatus[0] {
 		if err := iss.EnableStatus(db, issuer.StatusConfig{BaseURL: publicURL}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	o := &observed{db: db, log: audit.Open(db, nil), metrics: api.NewMetrics()}
-	t.Cleanup(func() { o.log.Close(); db.Close() })
+	t.Cleanup(func() { o.log.Close() })
 	if err := o.metrics.WatchCache("did", cache.Stats); err != nil {
 		t.Fatal(err)
 	}

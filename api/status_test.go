@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"crypto/rand"
 	"net/http"
 	"strings"
 	"testing"
@@ -12,9 +11,8 @@ import (
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
-	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/statuscheck"
 )
@@ -23,19 +21,8 @@ import (
 // cmd/cflow does: lists of this server are read in-process.
 func newStatusEnv(t *testing.T) (*env, *issuer.Service) {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	master := make([]byte, kms.MasterKeySize)
-	rand.Read(master)
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss, db, _ := issuertest.New(t)
 	resolver := did.NewCache(did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}, didjwk.Method: didjwk.Resolver{}}), did.CacheOptions{})
-	iss := issuer.New(db, keys, nil)
 	if err := iss.EnableStatus(db, issuer.StatusConfig{BaseURL: publicURL}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package issuer_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -13,10 +12,9 @@ import (
 
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didethr"
-	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/ledger/ledgertest"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 )
 
@@ -44,17 +42,9 @@ type ethrEnv struct {
 func newEthrService(t *testing.T) *ethrEnv {
 	t.Helper()
 	l := ledgertest.Embedded(t)
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	mk := make([]byte, 32)
-	rand.Read(mk)
-	keys, err := kms.New(db.Bucket("kms"), mk)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &ethrEnv{clock: &clock{t: time.Now()}}
+	s, db, _ := issuertest.New(t, issuertest.WithNow(e.clock.now))
+	e.s = s
 	ctrl, err := didethr.NewController(l)
 	if err != nil {
 		t.Fatal(err)
@@ -63,8 +53,6 @@ func newEthrService(t *testing.T) *ethrEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &ethrEnv{clock: &clock{t: time.Now()}}
-	e.s = issuer.New(db, keys, e.clock.now)
 	e.resolver = did.NewRegistry(map[string]did.Resolver{didethr.Method: r})
 	err = e.s.EnableEthr(db, issuer.EthrConfig{Controller: ctrl, Resolver: r, Now: e.clock.now,
 		OnChange: func(d string) { e.changed = append(e.changed, d) }})

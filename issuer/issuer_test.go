@@ -2,7 +2,6 @@ package issuer_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"strings"
 	"testing"
@@ -11,11 +10,10 @@ import (
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
-	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 )
 
@@ -23,18 +21,8 @@ var fixed = time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
 
 func newService(t *testing.T) *issuer.Service {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	mk := make([]byte, 32)
-	rand.Read(mk)
-	keys, err := kms.New(db.Bucket("kms"), mk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return issuer.New(db, keys, func() time.Time { return fixed })
+	s, _, _ := issuertest.New(t, issuertest.WithNow(func() time.Time { return fixed }))
+	return s
 }
 
 func TestCreateProfile(t *testing.T) {

@@ -2,19 +2,17 @@ package issuer_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"reflect"
 	"sync/atomic"
 	"testing"
 
-	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/ledger"
 	"github.com/credentialflow/cflow/internal/ledger/ledgertest"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 )
 
 // flaky fails AnchorBatch while down is set and counts calls; everything
@@ -47,19 +45,8 @@ func newAnchorEnv(t *testing.T) *anchorEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	master := make([]byte, kms.MasterKeySize)
-	rand.Read(master)
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
 	anc := &flaky{LedgerAnchorer: issuer.NewLedgerAnchorer(a, l.ChainID, nil)}
-	svc := issuer.New(db, keys, nil)
+	svc, db, _ := issuertest.New(t)
 	if err := svc.EnableStatus(db, issuer.StatusConfig{BaseURL: statusBase, Anchorer: anc}); err != nil {
 		t.Fatal(err)
 	}

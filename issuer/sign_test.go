@@ -2,36 +2,23 @@ package issuer_test
 
 import (
 	"context"
-	"crypto/rand"
 	"testing"
 
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
 	"github.com/credentialflow/cflow/internal/jsonld"
-	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 )
 
 func newLDPService(t *testing.T) (*issuer.Service, *verifier.Verifier) {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	master := make([]byte, kms.MasterKeySize)
-	rand.Read(master)
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
 	engine := dataintegrity.New(jsonld.New(jsonld.WithExampleContexts()), nil)
-	s := issuer.New(db, keys, nil)
+	s, _, _ := issuertest.New(t)
 	s.UseProofEngine(engine)
 	r := did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}, didjwk.Method: didjwk.Resolver{}})
 	return s, verifier.New(verifier.Config{Resolver: r, Proofs: verifier.NewDataIntegrityProofs(engine, r)})

@@ -3,7 +3,6 @@ package wallet
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,10 +18,10 @@ import (
 	"github.com/credentialflow/cflow/did/didkey"
 	"github.com/credentialflow/cflow/internal/jsonld"
 	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	issuance "github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/statuscheck"
 )
@@ -38,19 +37,9 @@ type statusServer struct {
 
 func newStatusServer(t testing.TB) *statusServer {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	master := make([]byte, kms.MasterKeySize)
-	rand.Read(master)
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss, db, _ := issuertest.New(t)
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	iss := issuance.New(db, keys, nil)
 	if err := iss.EnableStatus(db, issuance.StatusConfig{BaseURL: base, PublishInterval: 20 * time.Millisecond, TTL: time.Second}); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +54,6 @@ func newStatusServer(t testing.TB) *statusServer {
 		srv.Close()
 		cancel()
 		<-done
-		db.Close()
 	})
 	return &statusServer{t: t, srv: srv, base: base}
 }

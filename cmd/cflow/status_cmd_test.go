@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didkey"
-	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 	"github.com/credentialflow/cflow/verifier/statuscheck"
 )
@@ -22,18 +20,7 @@ import (
 // revocation as soon as the issuer publishes the new list version, not
 // when its cached copy (--status-ttl, an hour here) expires.
 func TestOwnListForgottenOnPublish(t *testing.T) {
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	master := make([]byte, kms.MasterKeySize)
-	rand.Read(master)
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
-	iss := issuer.New(db, keys, nil)
+	iss, db, _ := issuertest.New(t)
 	listVerifier := verifier.New(verifier.Config{Resolver: did.NewRegistry(map[string]did.Resolver{didkey.Method: didkey.Resolver{}})})
 	sc := defaultStatusConfig()
 	sc.TTL, sc.PublishInterval = time.Hour, time.Hour // only the explicit rounds below publish

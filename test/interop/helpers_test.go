@@ -20,9 +20,9 @@ import (
 	"github.com/credentialflow/cflow/did/didkey"
 	"github.com/credentialflow/cflow/internal/jsonld"
 	"github.com/credentialflow/cflow/internal/kms"
-	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc/dataintegrity"
 	"github.com/credentialflow/cflow/issuer"
+	"github.com/credentialflow/cflow/issuer/issuertest"
 	"github.com/credentialflow/cflow/verifier"
 )
 
@@ -43,23 +43,13 @@ type server struct {
 
 func newServer(t testing.TB) *server {
 	t.Helper()
-	db, err := store.Open(t.TempDir(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	master := make([]byte, kms.MasterKeySize)
-	rand.Read(master)
-	keys, err := kms.New(db.Bucket("kms"), master)
-	if err != nil {
-		t.Fatal(err)
-	}
+	iss, _, keys := issuertest.New(t)
+	var err error
 	resolver := did.NewCache(did.NewRegistry(map[string]did.Resolver{
 		didkey.Method: didkey.Resolver{}, didjwk.Method: didjwk.Resolver{},
 	}), did.CacheOptions{})
 	engine := dataintegrity.New(jsonld.New(jsonld.WithExampleContexts()), nil)
 	v := verifier.New(verifier.Config{Resolver: resolver, Proofs: verifier.NewDataIntegrityProofs(engine, resolver)})
-	iss := issuer.New(db, keys, nil)
 	iss.UseProofEngine(engine)
 	s := &server{t: t, issuer: iss, verifier: v, engine: engine, keys: keys}
 	s.h = api.NewRouter(api.Config{Roles: []string{api.RoleIssuer, api.RoleVerifier, api.RoleResolver},
