@@ -365,7 +365,7 @@ func (s *Service) recordIssued(rec Record, slot *statusSlot) error {
 	if err != nil {
 		return fmt.Errorf("issuer: status entry %s: %w", rec.ID, err)
 	}
-	err = l.db.Update(func(tx store.Tx) error {
+	err = l.db.Batch(func(tx store.Tx) error {
 		if _, err := tx.Get(l.entries, rec.ID); err == nil {
 			return ErrDuplicateCredentialID
 		} else if !errors.Is(err, store.ErrNotFound) {
