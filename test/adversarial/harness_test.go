@@ -4,77 +4,33 @@
 package adversarial
 
 import (
-	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/test/cflowtest"
 )
 
-var (
-	bin        string
-	configHome string
-)
+// cli is the cflow binary TestMain builds.
+var cli *cflowtest.CLI
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "cflow-adv-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	bin = filepath.Join(dir, "cflow")
-	configHome = filepath.Join(dir, "config")
-	b := exec.Command("go", "build", "-o", bin, "./cmd/cflow")
-	b.Dir = filepath.Join("..", "..")
-	b.Stdout, b.Stderr = os.Stderr, os.Stderr
-	if err := b.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build:", err)
-		return 1
-	}
-	return m.Run()
-}
-
-func env(extra ...string) []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "CFLOW_") || strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return append(append(out, "XDG_CONFIG_HOME="+configHome, "CFLOW_ADMIN_TOKEN="+adminToken, "CFLOW_ALLOW_PRIVATE_FETCH=true"), extra...)
-}
+func TestMain(m *testing.M) { os.Exit(cflowtest.Main(m, "cflow-adv-", adminToken, &cli)) }
 
 // adminToken is the servers' admin token here; do sends it on the issuer's
 // write endpoints unless the request names its own Authorization.
 const adminToken = "adversarial-admin-token"
-
-func isAdminPath(path string) bool {
-	switch path {
-	case "/v1/issuers", "/v1/credentials/issue", "/v1/credentials/status":
-		return true
-	}
-	return strings.HasPrefix(path, "/v1/issuers/") && strings.HasSuffix(path, "/rotate")
-}
 
 type res struct {
 	out, err string
@@ -87,48 +43,19 @@ func (r res) String() string {
 
 func cflow(t *testing.T, e []string, stdin io.Reader, args ...string) res {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = env(e...)
-	cmd.Stdin = stdin
-	var o, er bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &er
-	err := cmd.Run()
-	r := res{out: o.String(), err: er.String()}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("cflow %v: %v", args, err)
-	}
-	return r
+	r := cli.Run(t, e, stdin, args...)
+	return res{out: r.Stdout, err: r.Stderr, code: r.Code}
 }
-
-type lbuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lbuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *lbuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 type srv struct {
 	URL  string
 	Data string
 	cmd  *exec.Cmd
-	log  *lbuf
+	log  *cflowtest.LockedBuffer
 	done chan struct{}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+var freeAddr = cflowtest.FreeAddr
 
 // start runs `cflow serve` on a fresh data dir (or data, if given).
 func start(t *testing.T, data string, args ...string) *srv {
@@ -137,33 +64,16 @@ func start(t *testing.T, data string, args ...string) *srv {
 		data = t.TempDir()
 	}
 	addr := freeAddr(t)
-	s := &srv{URL: "http://" + addr, Data: data, log: &lbuf{}, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr, "--data", data}, args...)...)
-	s.cmd.Env = env()
+	s := &srv{URL: "http://" + addr, Data: data, log: &cflowtest.LockedBuffer{}, done: make(chan struct{})}
+	s.cmd = cli.Command(nil, append([]string{"serve", "--addr", addr, "--data", data}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
 	t.Cleanup(func() { s.stop() })
-	c := &http.Client{Timeout: time.Second}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if r, err := c.Get(s.URL + "/healthz"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == 200 {
-				return s
-			}
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("serve exited:\n%s", s.log)
-		case <-time.After(30 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve not healthy:\n%s", s.log)
-		}
-	}
+	cflowtest.WaitHealthy(t, s.URL, s.done, s.log, 20*time.Second)
+	return s
 }
 
 func (s *srv) stop() {
@@ -203,39 +113,16 @@ func (r resp) obj(t *testing.T) map[string]any {
 	return m
 }
 
-var client = &http.Client{Timeout: 60 * time.Second}
-
 func do(t *testing.T, method, u, ctype string, body []byte, hdr ...string) resp {
 	t.Helper()
-	req, err := http.NewRequest(method, u, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Add(hdr[i], hdr[i+1])
-	}
-	if _, named := req.Header["Authorization"]; !named && method == "POST" && isAdminPath(req.URL.Path) {
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-	}
-	r, err := client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer r.Body.Close()
-	b, _ := io.ReadAll(r.Body)
-	return resp{r.StatusCode, r.Header, b}
+	r := cli.Do(t, method, u, ctype, body, hdr...)
+	return resp{r.Status, r.Header, r.Body}
 }
 
 func postJSON(t *testing.T, u string, v any) resp {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return do(t, "POST", u, "application/json", b)
+	r := cli.PostJSON(t, u, v)
+	return resp{r.Status, r.Header, r.Body}
 }
 
 func form(t *testing.T, u string, vals url.Values) resp {

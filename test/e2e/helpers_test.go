@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,75 +9,28 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/credentialflow/cflow/test/cflowtest"
 )
 
-// bin is the cflow binary TestMain builds.
-var bin string
-
-// configHome keeps every child away from the user's real config dir.
-var configHome string
+// cli is the cflow binary TestMain builds.
+var cli *cflowtest.CLI
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "cflow-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	bin = filepath.Join(dir, "cflow")
-	configHome = filepath.Join(dir, "config")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/cflow")
-	build.Dir = filepath.Join("..", "..") // go test runs in the package dir
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "e2e: go build ./cmd/cflow:", err)
-		return 1
-	}
-	return m.Run()
+	os.Exit(cflowtest.Main(m, "cflow-e2e-", adminToken, &cli))
 }
 
 // adminToken is the admin token every server and CLI child here runs
 // with (CFLOW_ADMIN_TOKEN); do sends it on the issuer's write endpoints.
 const adminToken = "e2e-admin-token"
-
-// isAdminPath reports whether a POST to path needs the admin token.
-func isAdminPath(path string) bool {
-	switch path {
-	case "/v1/issuers", "/v1/credentials/issue", "/v1/credentials/status":
-		return true
-	}
-	return strings.HasPrefix(path, "/v1/issuers/") && strings.HasSuffix(path, "/rotate")
-}
-
-// childEnv is the environment every child gets: ours without CFLOW_*
-// (a developer's settings must not leak in), plus extra.
-func childEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "CFLOW_") || strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	// Servers here are on loopback: fetching status lists from them needs
-	// the private-address guard lifted (issue 4: "the tests set it").
-	env = append(env, "XDG_CONFIG_HOME="+configHome, "CFLOW_ADMIN_TOKEN="+adminToken, "CFLOW_ALLOW_PRIVATE_FETCH=true")
-	return append(env, extra...)
-}
 
 type result struct {
 	stdout, stderr string
@@ -94,27 +45,8 @@ func (r result) String() string {
 // environment and stdin (may be nil).
 func cflow(t *testing.T, env []string, stdin io.Reader, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = childEnv(env...)
-	cmd.Stdin = stdin
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	default:
-		t.Fatalf("cflow %v: %v", args, err)
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("cflow %v: timed out\n%s", args, r)
-	}
-	return r
+	r := cli.Run(t, env, stdin, args...)
+	return result{stdout: r.Stdout, stderr: r.Stderr, code: r.Code}
 }
 
 // mustCflow runs the binary and fails the test unless it exits 0.
@@ -127,34 +59,10 @@ func mustCflow(t *testing.T, env []string, args ...string) result {
 	return r
 }
 
-// freeAddr returns a loopback address nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+var freeAddr = cflowtest.FreeAddr
 
 // lockedBuffer collects a child's stderr while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = cflowtest.LockedBuffer
 
 // server is a running `cflow serve`.
 type server struct {
@@ -171,33 +79,15 @@ func startServer(t *testing.T, url string, env []string, args ...string) *server
 	t.Helper()
 	s := launch(t, env, append([]string{"serve"}, args...)...)
 	s.URL = url
-	deadline := time.Now().Add(15 * time.Second)
-	c := &http.Client{Timeout: time.Second}
-	for {
-		resp, err := c.Get(url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		select {
-		case <-s.done:
-			t.Fatalf("cflow serve exited before it was healthy: %v\n%s", s.err, s.stderr)
-		case <-time.After(25 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("cflow serve not healthy at %s within 15 s\n%s", url, s.stderr)
-		}
-	}
+	cflowtest.WaitHealthy(t, url, s.done, s.stderr, 15*time.Second)
+	return s
 }
 
 // launch starts the binary in the background; the test's cleanup stops it.
 func launch(t *testing.T, env []string, args ...string) *server {
 	t.Helper()
 	s := &server{stderr: &lockedBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Env = childEnv(env...)
+	s.cmd = cli.Command(env, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.stderr, s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -273,30 +163,8 @@ func (r response) json(t *testing.T) map[string]any {
 
 func do(t *testing.T, method, url, ctype string, body []byte, hdr ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if method == http.MethodPost && isAdminPath(req.URL.Path) {
-		req.Header.Set("Authorization", "Bearer "+adminToken)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	c := &http.Client{Timeout: 30 * time.Second}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{resp.StatusCode, resp.Header, b}
+	r := cli.Do(t, method, url, ctype, body, hdr...)
+	return response{r.Status, r.Header, r.Body}
 }
 
 func get(t *testing.T, url string, hdr ...string) response {
@@ -306,11 +174,8 @@ func get(t *testing.T, url string, hdr ...string) response {
 
 func postJSON(t *testing.T, url string, v any) response {
 	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return do(t, http.MethodPost, url, "application/json", b)
+	r := cli.PostJSON(t, url, v)
+	return response{r.Status, r.Header, r.Body}
 }
 
 // createIssuer makes an issuer profile and returns its id and DID.
