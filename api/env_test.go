@@ -25,6 +25,7 @@ import (
 	"github.com/credentialflow/cflow/did/didethr"
 	"github.com/credentialflow/cflow/did/didjwk"
 	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/did/didkey/didkeytest"
 	"github.com/credentialflow/cflow/internal/ledger/ledgertest"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
@@ -265,15 +266,8 @@ type party struct {
 
 func newParty(t *testing.T) party {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := didkey.New(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return party{did: d, kid: d + "#" + strings.TrimPrefix(d, "did:key:"), priv: priv}
+	p := didkeytest.New(t)
+	return party{did: p.DID, kid: p.KID, priv: p.Priv}
 }
 
 func (p party) signer() crypto.Signer { return p.priv }

@@ -5,7 +5,6 @@ package adversarial
 
 import (
 	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,12 +13,11 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/did/didkey/didkeytest"
 	"github.com/credentialflow/cflow/test/cflowtest"
 )
 
@@ -139,15 +137,8 @@ type holder struct {
 
 func newHolder(t *testing.T) *holder {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := didkey.New(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &holder{DID: d, Kid: d + "#" + strings.TrimPrefix(d, "did:key:"), priv: priv}
+	p := didkeytest.New(t)
+	return &holder{DID: p.DID, Kid: p.KID, priv: p.Priv}
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/did/didkey/didkeytest"
 	"github.com/credentialflow/cflow/internal/kms"
 	"github.com/credentialflow/cflow/internal/store"
 	"github.com/credentialflow/cflow/internal/vc"
@@ -32,15 +33,8 @@ type party struct {
 
 func newParty(t testing.TB) party {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := didkey.New(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return party{did: d, kid: d + "#" + strings.TrimPrefix(d, "did:key:"), priv: priv}
+	p := didkeytest.New(t)
+	return party{did: p.DID, kid: p.KID, priv: p.Priv}
 }
 
 // issue signs a jwt_vc_json credential by p about subject.

@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/credentialflow/cflow/did"
 	"github.com/credentialflow/cflow/did/didkey"
+	"github.com/credentialflow/cflow/did/didkey/didkeytest"
 	"github.com/credentialflow/cflow/internal/status"
 	"github.com/credentialflow/cflow/internal/vc"
 	"github.com/credentialflow/cflow/internal/vc/vcjose"
@@ -37,15 +37,8 @@ type key struct {
 
 func newKey(t testing.TB) key {
 	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := didkey.New(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key{did: d, vm: d + "#" + strings.TrimPrefix(d, "did:key:"), priv: priv}
+	p := didkeytest.New(t)
+	return key{did: p.DID, vm: p.KID, priv: p.Priv}
 }
 
 // listDoc is a BitstringStatusListCredential (§2.2) for url.
