@@ -76,7 +76,7 @@ func (d *decoder) text() (string, error) {
 	}
 	// str returns the unescaped bytes only when there was an escape; the
 	// fast path is a plain slice of the input.
-	if utf8.Valid(raw) {
+	if !d.nonASCII || utf8.Valid(raw) {
 		return string(raw), nil
 	}
 	var s string

@@ -53,6 +53,9 @@ func CheckStrict(data []byte) error {
 type scanner struct {
 	data []byte
 	i    int
+	// nonASCII says the last string str returned unescaped holds a byte
+	// >= 0x80, the only case whose UTF-8 needs checking.
+	nonASCII bool
 }
 
 func (s *scanner) ws() {
@@ -150,7 +153,7 @@ func (s *scanner) number() error {
 func (s *scanner) str() ([]byte, error) {
 	s.i++ // opening quote
 	start := s.i
-	escaped := false
+	escaped, high := false, false
 	for s.i < len(s.data) {
 		c := s.data[s.i]
 		switch {
@@ -162,8 +165,10 @@ func (s *scanner) str() ([]byte, error) {
 				if err := json.Unmarshal(s.data[start-1:s.i], &out); err != nil {
 					return nil, fmt.Errorf("%w: bad string: %v", ErrSyntax, err)
 				}
+				s.nonASCII = false // encoding/json made it valid UTF-8
 				return []byte(out), nil
 			}
+			s.nonASCII = high
 			return raw, nil
 		case c == '\\':
 			escaped = true
@@ -171,6 +176,7 @@ func (s *scanner) str() ([]byte, error) {
 		case c < 0x20:
 			return nil, s.fail("control character in string")
 		default:
+			high = high || c >= 0x80
 			s.i++
 		}
 	}

@@ -58,7 +58,7 @@ func Parse(token string) (*Token, error) {
 	for i, p := range parts {
 		// An empty signature is well-formed for alg "none" (RFC 7515 §A.5);
 		// the alg check below refuses it with the code that says why.
-		if !isBase64URL(p) && !(i == 2 && p == "") {
+		if !isBase64URL(p) && (i != 2 || p != "") {
 			return nil, vc.Errorf(vc.CodeEncoding, "segment %d is not unpadded base64url (RFC 7515 §2)", i+1)
 		}
 	}
@@ -141,17 +141,24 @@ func header(m map[string]any) (Header, error) {
 	return h, nil
 }
 
-func isBase64URL(s string) bool {
-	if s == "" {
-		return false
+// base64URL marks the bytes of the base64url alphabet (RFC 4648 §5).
+var base64URL = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
 	}
+	return t
+}()
+
+// isBase64URL reports whether s is non-empty and only base64url characters:
+// no padding, no standard-alphabet '+' '/', and no line breaks, which Go's
+// decoder would otherwise skip even in strict mode.
+func isBase64URL(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if !base64URL[s[i]] {
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
 // Verify checks the signature with pub after checking that the alg fits the key.
