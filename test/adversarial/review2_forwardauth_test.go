@@ -1,17 +1,14 @@
 package adversarial
 
 import (
-	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/credentialflow/cflow/test/cflowtest"
 )
 
 // review2Policy: GET only, and nothing under /api/admin/.
@@ -39,10 +36,6 @@ const review2Policy = `policies:
 // reads X-Original-Method / X-Original-URI only, which proxy_set_header
 // replaces whatever the client sent.
 func TestReview2ForwardAuthSpoofedOriginal(t *testing.T) {
-	nginx := "/usr/sbin/nginx"
-	if _, err := os.Stat(nginx); err != nil {
-		t.Skip("no nginx")
-	}
 	dir := t.TempDir()
 	pol := filepath.Join(dir, "policy.yaml")
 	if err := os.WriteFile(pol, []byte(review2Policy), 0o600); err != nil {
@@ -68,54 +61,9 @@ func TestReview2ForwardAuthSpoofedOriginal(t *testing.T) {
 		w.Write([]byte("ok"))
 	}))
 	defer up.Close()
-	front := freeAddr(t)
-	conf := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(`daemon off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fastcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  server {
-    listen %[2]s;
-    location /api/ {
-      auth_request /_auth;
-      auth_request_set $cf_subject $upstream_http_x_credentialflow_subject;
-      proxy_set_header X-Credentialflow-Subject $cf_subject;
-      proxy_pass %[3]s;
-    }
-    location = /_auth {
-      internal;
-      proxy_pass %[4]s/v1/gateway/authorize;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Method $request_method;
-    }
-  }
-}
-`, dir, front, up.URL, s.URL)), 0o600)
-	cmd := exec.Command(nginx, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = cmd.Process.Signal(syscall.SIGQUIT); _ = cmd.Wait() }()
-	for i := 0; ; i++ {
-		if c, err := net.DialTimeout("tcp", front, 200*time.Millisecond); err == nil {
-			c.Close()
-			break
-		}
-		if i > 100 {
-			t.Fatal("nginx did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	// Without the README's clearing of X-Forwarded-*: the gateway must not
+	// read them in nginx mode at all.
+	front := cflowtest.Nginx(t, s.URL, up.URL, "")
 	base := "http://" + front
 	auth := []string{"Authorization", "Bearer " + tok}
 	for _, c := range []struct {

@@ -2,15 +2,14 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/credentialflow/cflow/test/cflowtest"
 )
 
 // staffPolicy is a policy-as-code file: this server's issuers, a Finance
@@ -118,20 +117,6 @@ func holderToken(t *testing.T, base, dir, dept string) string {
 // upstream with auth_request → /v1/gateway/authorize of the real binary.
 func TestGatewayNginxForwardAuth(t *testing.T) {
 	t.Parallel()
-	nginx, err := exec.LookPath("nginx")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
-			if _, serr := os.Stat(p); serr == nil {
-				nginx, err = p, nil
-			}
-		}
-	}
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nginx is not installed; .ci/install-nginx.sh should have installed it")
-		}
-		t.Skip("nginx not found: run .ci/install-nginx.sh (apt-get install nginx-light) to run the forward-auth test")
-	}
 	dir := t.TempDir()
 	up := newUpstream(t)
 	addr := freeAddr(t)
@@ -141,73 +126,12 @@ func TestGatewayNginxForwardAuth(t *testing.T) {
 	finance := holderToken(t, base, dir, "Finance")
 	sales := holderToken(t, base, dir, "Sales")
 
-	front := freeAddr(t)
-	conf := writeFile(t, dir, "nginx.conf", fmt.Sprintf(`daemon off;
-worker_processes 1;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log info;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path %[1]s/body;
-  proxy_temp_path %[1]s/proxy;
-  fastcgi_temp_path %[1]s/fastcgi;
-  uwsgi_temp_path %[1]s/uwsgi;
-  scgi_temp_path %[1]s/scgi;
-  server {
-    listen %[2]s;
-    location /api/ {
-      auth_request /_auth;
-      auth_request_set $cf_subject $upstream_http_x_credentialflow_subject;
-      auth_request_set $cf_scope $upstream_http_x_credentialflow_scope;
-      proxy_set_header X-Credentialflow-Subject $cf_subject;
-      proxy_set_header X-Credentialflow-Scope $cf_scope;
-      proxy_pass %[3]s;
-    }
-    location = /_auth {
-      internal;
-      proxy_pass %[4]s/v1/gateway/authorize;
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Forwarded-Method "";
+	// The recipe of the README: the original request only as X-Original-*,
+	// the X-Forwarded-* a client may send cleared.
+	front := cflowtest.Nginx(t, base, up.URL, `      proxy_set_header X-Forwarded-Method "";
       proxy_set_header X-Forwarded-Uri "";
       proxy_set_header X-Forwarded-Host "";
-      proxy_set_header X-Forwarded-Proto "";
-    }
-  }
-}
-`, dir, front, up.URL, base))
-	cmd := exec.Command(nginx, "-p", dir, "-c", conf, "-e", filepath.Join(dir, "error.log"))
-	out := &lockedBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGQUIT)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", front, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Fatalf("nginx did not listen on %s: %v\n%s\n%s", front, err, out, log)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+      proxy_set_header X-Forwarded-Proto "";`)
 	url := "http://" + front + "/api/hello"
 	cases := []struct {
 		name, method string
