@@ -111,19 +111,28 @@ func TestTakeExactlyOnce(t *testing.T) {
 	db := open(t, t.TempDir())
 	defer db.Close()
 	b := db.Bucket("nonce")
-	for round := range 20 {
+	raceExactlyOnce(t, b, 20, 8, func(key string) error {
+		_, err := b.Take(key)
+		return err
+	})
+}
+
+// raceExactlyOnce creates a key per round and lets n goroutines consume it
+// with take at once: exactly one must succeed, the others get ErrNotFound.
+func raceExactlyOnce(t *testing.T, b Bucket, rounds, n int, take func(key string) error) {
+	t.Helper()
+	for round := range rounds {
 		key := fmt.Sprintf("n%d", round)
 		if err := b.Create(key, []byte("1"), 0); err != nil {
 			t.Fatal(err)
 		}
 		var wins, misses atomic.Int32
 		var wg sync.WaitGroup
-		for range 8 {
+		for range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := b.Take(key)
-				switch {
+				switch err := take(key); {
 				case err == nil:
 					wins.Add(1)
 				case errors.Is(err, ErrNotFound):
@@ -134,7 +143,7 @@ func TestTakeExactlyOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if wins.Load() != 1 || misses.Load() != 7 {
+		if wins.Load() != 1 || int(misses.Load()) != n-1 {
 			t.Fatalf("round %d: %d winners, %d misses", round, wins.Load(), misses.Load())
 		}
 	}
@@ -298,38 +307,14 @@ func TestBatch(t *testing.T) {
 		db := open(t, t.TempDir())
 		defer db.Close()
 		b := db.Bucket("nonce")
-		for round := range 10 {
-			key := fmt.Sprintf("n%d", round)
-			if err := b.Create(key, []byte("1"), 0); err != nil {
-				t.Fatal(err)
-			}
-			var wins, misses atomic.Int32
-			var wg sync.WaitGroup
-			for range 16 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					err := db.Batch(func(tx Tx) error {
-						if _, err := tx.Get(b, key); err != nil {
-							return err
-						}
-						return tx.Delete(b, key)
-					})
-					switch {
-					case err == nil:
-						wins.Add(1)
-					case errors.Is(err, ErrNotFound):
-						misses.Add(1)
-					default:
-						t.Error(err)
-					}
-				}()
-			}
-			wg.Wait()
-			if wins.Load() != 1 || misses.Load() != 15 {
-				t.Fatalf("round %d: %d winners, %d misses", round, wins.Load(), misses.Load())
-			}
-		}
+		raceExactlyOnce(t, b, 10, 16, func(key string) error {
+			return db.Batch(func(tx Tx) error {
+				if _, err := tx.Get(b, key); err != nil {
+					return err
+				}
+				return tx.Delete(b, key)
+			})
+		})
 	})
 	t.Run("ok/failed-call-leaves-the-others", func(t *testing.T) {
 		db := open(t, t.TempDir())
